@@ -1,0 +1,302 @@
+"""Load a digest repository's content: discover, parse, validate, type, cross-check.
+
+Every file is read and every problem gathered before anything is decided, so one run reports
+all of them. ``load_content`` returns content with its diagnostics; ``check_content`` raises one
+ContentError holding them all when any is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ghdigest import identifiers, schema
+from ghdigest.config import Config, SectionSpec
+from ghdigest.errors import ContentError, Diagnostic, Location, Severity
+from ghdigest.models import Digest, Entry
+from ghdigest.weeks import Week, WeekError
+from ghdigest.yamlio import DocumentError, YamlDocument, load_document
+
+DIGESTS_FOLDER = "digests"
+YAML_SUFFIXES = (".yml", ".yaml")
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: Statuses whose entries appear in a digest.
+SHOWN_STATUSES = frozenset({"selected", "published"})
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry with what its file and the settings say about it."""
+
+    key: str
+    """File name without extension; what digest files refer to."""
+    path: str
+    """Path of the file, relative to the repository root."""
+    entry: Entry
+    id: str
+    """Canonical id: ``arxiv:…``, ``doi:…``, ``url:<hash>``, ``issue:<n>`` or ``entry:<key>``."""
+    week: Week | None
+    section: SectionSpec
+
+    @property
+    def shown(self) -> bool:
+        """True when the entry goes into its week's digest."""
+        return self.entry.status in SHOWN_STATUSES and self.week is not None
+
+
+@dataclass(frozen=True)
+class StoredDigest:
+    """Per-week settings with the week they belong to."""
+
+    week: Week
+    path: str
+    digest: Digest
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything under ``issues/``, typed, with the diagnostics found while loading it."""
+
+    config: Config
+    entries: tuple[StoredEntry, ...]
+    digests: dict[str, StoredDigest]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics that are errors."""
+        return [d for d in self.diagnostics if d.is_error]
+
+    def weeks(self) -> list[Week]:
+        """Weeks with at least one shown entry, oldest first."""
+        return sorted({e.week for e in self.entries if e.shown and e.week is not None})
+
+
+class _Collector:
+    """Gathers diagnostics for one file, locating them only when one is made."""
+
+    def __init__(self, document: YamlDocument, sink: list[Diagnostic]) -> None:
+        self.document = document
+        self.sink = sink
+
+    def add(self, path: Iterable[str | int], severity: Severity, code: str, message: str,
+            *, at_key: bool = False) -> None:
+        location = self.document.locate(list(path), key=at_key)
+        self.sink.append(Diagnostic(location, severity, code, message))
+
+    def error(self, path: Iterable[str | int], code: str, message: str, *, at_key: bool = False) -> None:
+        self.add(path, Severity.ERROR, code, message, at_key=at_key)
+
+    def warning(self, path: Iterable[str | int], code: str, message: str) -> None:
+        self.add(path, Severity.WARNING, code, message)
+
+
+def _discover(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and not p.name.startswith("."))
+
+
+def _display(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _read(path: Path, config: Config, sink: list[Diagnostic]) -> YamlDocument | None:
+    display = _display(path, config.root)
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(config.root.resolve()):
+            sink.append(Diagnostic(Location(display), Severity.ERROR, "outside-root",
+                                   "file is a symbolic link to a place outside the repository"))
+            return None
+    if not path.is_file():
+        sink.append(Diagnostic(Location(display), Severity.ERROR, "not-a-file", "not a regular file"))
+        return None
+    try:
+        document = load_document(path, display)
+    except DocumentError as exc:
+        sink.append(exc.diagnostic)
+        return None
+    if not isinstance(document.data, dict):
+        found = "a list" if isinstance(document.data, list) else "a single value"
+        sink.append(Diagnostic(Location(display), Severity.ERROR, "not-a-mapping",
+                               f"file must hold a mapping of fields, found {found}"))
+        return None
+    return document
+
+
+def _typed(name: schema.SchemaName, model: type[BaseModel], document: YamlDocument,
+           out: _Collector) -> Any:
+    """Schema-check then type ``document``; None (with diagnostics) when it does not conform."""
+    issues = schema.validate(name, document.data)
+    for issue in issues:
+        out.error(issue.path, issue.code, issue.message, at_key=issue.at_key)
+    if issues:
+        return None
+    try:
+        return model.model_validate(document.data)
+    except ValidationError as exc:  # schema and model disagree; still report where
+        for err in exc.errors():
+            out.error(list(err["loc"]), "invalid-value", f"{'.'.join(map(str, err['loc']))}: {err['msg']}")
+        return None
+
+
+def _entry_week(entry: Entry, config: Config, out: _Collector) -> Week | None:
+    if entry.week is not None:
+        try:
+            return config.parse_week(entry.week)
+        except WeekError as exc:
+            out.error(["week"], "invalid-week", f"week: {exc}")
+            return None
+    if entry.date is not None:
+        return config.week_of(entry.date)
+    return None
+
+
+def _entry_id(entry: Entry, key: str) -> str:
+    if entry.url:
+        return identifiers.canonical_id(entry.url)
+    if entry.issue:
+        return f"issue:{entry.issue.number}"
+    return f"entry:{key}"
+
+
+def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collector) -> SectionSpec:
+    if entry.url:
+        problem = identifiers.url_problem(entry.url)
+        if problem:
+            out.error(["url"], "malformed-url", f"url: {problem}")
+        elif identifiers.looks_like_arxiv(entry.url) and not identifiers.arxiv_id(entry.url):
+            out.error(["url"], "invalid-arxiv-id", f"url: {entry.url!r} is an arXiv link without a valid arXiv id")
+    for index, image in enumerate(entry.images):
+        if "://" in image.src or image.src.lower().startswith(("javascript:", "data:")):
+            problem = identifiers.url_problem(image.src)
+            if problem:
+                out.error(["images", index, "src"], "malformed-url", f"images[{index}].src: {problem}")
+    section = config.section_for(entry.kind)
+    if entry.section is not None:
+        chosen = next((s for s in config.sections if s.id == entry.section), None)
+        if chosen is None:
+            known = ", ".join(s.id for s in config.sections)
+            out.error(["section"], "unknown-section", f"section: unknown section '{entry.section}'; "
+                                                     f"configured sections: {known}")
+        else:
+            section = chosen
+    missing = []
+    if entry.headline is None:
+        missing.append("headline")
+    if entry.summary is None:
+        missing.append("summary")
+    if entry.kind == "paper" and entry.url is None:
+        missing.append("url")
+    if entry.status in SHOWN_STATUSES:
+        for field in missing:
+            if field == "url":
+                out.error([], "paper-without-link",
+                          "paper has no link: add 'url' with the paper's address (its arXiv page if it has one)")
+            else:
+                out.error([], f"missing-{field}",
+                          f"entry is {entry.status} but has no {field}; add one or set 'status: inbox'")
+        if week is None and entry.week is None:
+            out.error([], "no-week", f"entry is {entry.status} but has no week: add 'week' "
+                                     "(such as 2020-W38) or 'date' (YYYY-MM-DD)")
+    elif entry.status == "inbox" and missing:
+        out.warning([], "not-ready", f"entry is not ready for a digest: no {', '.join(missing)}")
+    return section
+
+
+def _load_entries(config: Config, sink: list[Diagnostic]) -> list[tuple[StoredEntry, YamlDocument]]:
+    loaded = []
+    for path in _discover(config.content_dir):
+        document = _read(path, config, sink)
+        if document is None:
+            continue
+        out = _Collector(document, sink)
+        key = path.stem
+        if not _KEY.match(key):
+            out.error([], "invalid-file-name", f"file name '{path.name}' must start with a letter or digit "
+                                               "and hold only letters, digits, '.', '-' and '_'")
+        entry = _typed("entry", Entry, document, out)
+        if entry is None:
+            continue
+        week = _entry_week(entry, config, out)
+        section = _check_entry(entry, week, config, out)
+        stored = StoredEntry(key, document.display_path, entry, _entry_id(entry, key), week, section)
+        loaded.append((stored, document))
+    return loaded
+
+
+def _check_duplicates(loaded: list[tuple[StoredEntry, YamlDocument]], sink: list[Diagnostic]) -> None:
+    first: dict[str, tuple[StoredEntry, YamlDocument]] = {}
+    for stored, document in loaded:
+        if stored.entry.url is None or stored.entry.status == "skip":
+            continue
+        earlier = first.setdefault(stored.id, (stored, document))
+        if earlier[0] is stored:
+            continue
+        other, other_document = earlier
+        where = other_document.locate(["url"])
+        out = _Collector(document, sink)
+        if "paper" in (stored.entry.kind, other.entry.kind):
+            out.error(["url"], "duplicate-paper",
+                      f"the same paper ({stored.id}) is already in {where}; keep one of the two")
+        else:
+            out.warning(["url"], "duplicate-link", f"the same link is already in {where}")
+
+
+def _load_digests(config: Config, entries: list[StoredEntry], sink: list[Diagnostic]) -> dict[str, StoredDigest]:
+    by_ref: dict[str, StoredEntry] = {}
+    for stored in entries:
+        by_ref.setdefault(stored.id, stored)
+        by_ref[stored.key] = stored
+    weeks_shown = {e.week for e in entries if e.shown}
+    digests: dict[str, StoredDigest] = {}
+    for path in _discover(config.content_dir / DIGESTS_FOLDER):
+        document = _read(path, config, sink)
+        if document is None:
+            continue
+        out = _Collector(document, sink)
+        try:
+            week = config.parse_week(path.stem)
+        except WeekError as exc:
+            out.error([], "invalid-file-name", f"a digest file is named after its week, such as 2020-W38.yml: {exc}")
+            continue
+        digest = _typed("digest", Digest, document, out)
+        if digest is None:
+            continue
+        if digest.week is not None and digest.week != week.id:
+            out.error(["week"], "week-mismatch", f"week: '{digest.week}' differs from the file name's week {week.id}")
+        for index, ref in enumerate(digest.order):
+            target = by_ref.get(ref)
+            if target is None:
+                out.error(["order", index], "unknown-entry", f"order: no entry has the key or id '{ref}'")
+            elif target.week != week:
+                other = target.week.id if target.week else "no week"
+                out.error(["order", index], "wrong-week", f"order: entry '{ref}' belongs to {other}, not {week.id}")
+        if week not in weeks_shown:
+            out.warning([], "empty-week", f"no entry of {week.id} is selected, so this digest is not built")
+        digests[week.id] = StoredDigest(week, document.display_path, digest)
+    return digests
+
+
+def load_content(config: Config) -> Content:
+    """Read every content file under ``issues/``; problems are returned, not raised."""
+    sink: list[Diagnostic] = []
+    loaded = _load_entries(config, sink)
+    _check_duplicates(loaded, sink)
+    entries = [stored for stored, _ in loaded]
+    digests = _load_digests(config, entries, sink)
+    return Content(config, tuple(entries), digests, tuple(sorted(set(sink), key=Diagnostic.sort_key)))
+
+
+def check_content(config: Config) -> Content:
+    """Like load_content, but raise ContentError, holding every diagnostic, when any is an error."""
+    content = load_content(config)
+    if content.errors:
+        raise ContentError(content.diagnostics)
+    return content

@@ -1,0 +1,127 @@
+"""Canonical ids for links: one id per paper or page, whatever the spelling.
+
+* arXiv: ``arxiv:2009.03393`` or ``arxiv:hep-th/9901001`` (no version, no ``abs/``/``pdf/``,
+  no ``.pdf``, scheme and host spelling ignored);
+* DOI: ``doi:10.1000/xyz`` (lower case, from doi.org or dx.doi.org links or ``doi:`` text);
+* any other URL: ``url:`` and a short hash of the URL without scheme, ``www.``, trailing
+  slash, fragment or tracking parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+# New-style ids (since 2007): YYMM.NNNN or YYMM.NNNNN; old-style: archive(.SUBJ)/YYMMNNN.
+_ARXIV_NEW = r"\d{4}\.\d{4,5}"
+_ARXIV_OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID = re.compile(rf"^(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>\d+))?$")
+_ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org", "xxx.lanl.gov"}
+_ARXIV_PATH = re.compile(
+    rf"^/+(?:abs|pdf|html|format)/+(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/*$"
+)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_HOSTS = {"doi.org", "dx.doi.org", "www.doi.org"}
+_TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|igshid|ref_src)$")
+
+
+def arxiv_id(url_or_id: str) -> str | None:
+    """The versionless arXiv id in an arXiv URL or id text, or None when it holds none."""
+    text = url_or_id.strip()
+    if text.lower().startswith("arxiv:"):
+        text = text[len("arxiv:") :]
+    match = ARXIV_ID.match(text)
+    if match:
+        return match.group("id")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "") not in _ARXIV_HOSTS:
+        return None
+    path_match = _ARXIV_PATH.match(parts.path)
+    return path_match.group("id") if path_match else None
+
+
+def looks_like_arxiv(url: str) -> bool:
+    """True when ``url`` points at an arXiv abstract or PDF page (valid id or not)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return (parts.hostname or "") in _ARXIV_HOSTS and re.match(r"^/+(abs|pdf)/", parts.path) is not None
+
+
+def doi(url_or_id: str) -> str | None:
+    """The lower-cased DOI in a doi.org URL or ``doi:`` text, or None."""
+    text = url_or_id.strip()
+    if text.lower().startswith("doi:"):
+        candidate = text[4:]
+    else:
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "") not in _DOI_HOSTS:
+            return None
+        candidate = parts.path.lstrip("/")
+    return candidate.lower() if _DOI.match(candidate) else None
+
+
+def normalized_url(url: str) -> str:
+    """The URL as compared for duplicates: no scheme, ``www.``, fragment, tracking or trailing ``/``."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+               if not _TRACKING_PARAMS.match(k))
+    )
+    path = parts.path.rstrip("/")
+    return f"{host}{port}{path}" + (f"?{query}" if query else "")
+
+
+def canonical_id(url: str) -> str:
+    """The canonical id of a link: ``arxiv:…``, ``doi:…`` or ``url:<hash>``."""
+    found = arxiv_id(url)
+    if found:
+        return f"arxiv:{found}"
+    found = doi(url)
+    if found:
+        return f"doi:{found}"
+    digest = hashlib.sha256(normalized_url(url).encode("utf-8")).hexdigest()
+    return f"url:{digest[:16]}"
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable absolute http(s) link, or None when it is."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"malformed URL {url!r}: {exc}"
+    if parts.scheme not in ("http", "https"):
+        return f"URL {url!r} must start with http:// or https://"
+    if any(ch.isspace() for ch in url):
+        return f"URL {url!r} contains white space"
+    host = parts.hostname or ""
+    if not host:
+        return f"URL {url!r} has no host"
+    if port == 0:
+        return f"URL {url!r} has port 0"
+    if host.startswith("[") or ":" in host:
+        return None  # IPv6 literal, already checked by urlsplit
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return f"URL {url!r} has an invalid host name {host!r}"
+    labels = ascii_host.rstrip(".").split(".")
+    if len(ascii_host) > 253 or not all(_HOST_LABEL.match(label) for label in labels):
+        return f"URL {url!r} has an invalid host name {host!r}"
+    if len(labels) < 2 and ascii_host != "localhost":
+        return f"URL {url!r} has a host name without a domain: {host!r}"
+    return None

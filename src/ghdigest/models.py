@@ -1,0 +1,152 @@
+"""Pydantic models mirroring the JSON Schemas in ``schemas/`` (entry, digest, config).
+
+The schemas are the published contract; these models are the typed view the code works with.
+``tests/test_schema_models.py`` proves that both accept and refuse the same documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+Kind = Literal["paper", "article", "use_case", "other"]
+KINDS: tuple[Kind, ...] = ("paper", "article", "use_case", "other")
+Status = Literal["inbox", "selected", "published", "skip"]
+Language = Literal["en", "ja", "zh"]
+
+WEEK_ID_PATTERN = r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
+HTTP_URL_PATTERN = r"^https?://[^\s/?#]+([/?#][^\s]*)?$"
+LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+RFC3339_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Accept only YYYY-MM-DD text (or a date), as the schema's ``format: date`` does."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return dt.date.fromisoformat(value)
+    raise ValueError("expected a date written YYYY-MM-DD")
+
+
+def _no_duplicates(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("lists the same item more than once")
+    return values
+
+
+def _language_keys(value: str | dict[str, str]) -> str | dict[str, str]:
+    if isinstance(value, dict):
+        if not value:
+            raise ValueError("needs at least one language")
+        for key in value:
+            if not re.match(LANGUAGE_CODE_PATTERN, key):
+                raise ValueError(f"{key!r} is not a language tag")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+WeekId = Annotated[str, StringConstraints(pattern=WEEK_ID_PATTERN)]
+HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=HTTP_URL_PATTERN)]
+Slug = Annotated[str, StringConstraints(max_length=64, pattern=SLUG_PATTERN)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+LocalizedText = Annotated[NonEmpty | dict[str, NonEmpty], AfterValidator(_language_keys)]
+UniqueTexts = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=100)]],
+                        AfterValidator(_no_duplicates)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, regex_engine="python-re")
+
+
+class Image(_Model):
+    """A figure shown under an entry's summary."""
+
+    src: Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^[^\s]+$")]
+    alt: str | None = None
+    caption: NonEmpty | None = None
+
+
+class LinkCard(_Model):
+    """The preview card of a linked page: title, short description, site name."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    description: NonEmpty | None = None
+    site: NonEmpty | None = None
+
+
+class IssueRef(_Model):
+    """The GitHub issue an entry mirrors."""
+
+    number: Annotated[int, Field(ge=1)]
+    url: HttpUrl | None = None
+    state: Literal["open", "closed"] | None = None
+    updated_at: Annotated[str, StringConstraints(pattern=RFC3339_PATTERN)] | None = None
+
+
+class Entry(_Model):
+    """One digest item as stored in ``issues/<key>.yml``."""
+
+    kind: Kind
+    status: Status = "selected"
+    headline: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    url: HttpUrl | None = None
+    summary: LocalizedText | None = None
+    images: list[Image] = []
+    link_card: LinkCard | None = None
+    topics: UniqueTexts = []
+    authors: list[NonEmpty] = []
+    submitted: IsoDate | None = None
+    date: IsoDate | None = None
+    week: WeekId | None = None
+    section: Slug | None = None
+    pick: bool = False
+    notes: dict[str, str] = {}
+    issue: IssueRef | None = None
+
+
+class Digest(_Model):
+    """Per-week settings stored in ``issues/digests/<week>.yml``."""
+
+    week: WeekId | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    intro: LocalizedText | None = None
+    outro: LocalizedText | None = None
+    order: Annotated[list[NonEmpty], AfterValidator(_no_duplicates)] = []
+
+
+class Section(_Model):
+    """One section of a digest: an id, the kinds it takes, and its title."""
+
+    id: Slug
+    kinds: Annotated[list[Kind], AfterValidator(_no_duplicates)]
+    title: LocalizedText | None = None
+
+
+class Settings(_Model):
+    """A digest repository's settings, from ``ghdigest.yml``."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    digest_title: Annotated[str, StringConstraints(min_length=1, max_length=300)] = "{title} #Week {week}, {year}"
+    language: Language = "en"
+    week_scheme: Literal["us", "iso"] = "us"
+    intro: LocalizedText | None = None
+    footer: LocalizedText | None = None
+    sections: Annotated[list[Section], Field(min_length=1)] | None = None
+    site_url: HttpUrl | None = None
+    repo: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] | None = None
+    templates: NonEmpty = "templates"
+    output: NonEmpty = "dist"
+
+
+def localized(text: str | dict[str, str] | None, language: str) -> str | None:
+    """The text in ``language``, else English, else the first language given."""
+    if text is None or isinstance(text, str):
+        return text
+    return text.get(language) or text.get("en") or next(iter(text.values()), None)

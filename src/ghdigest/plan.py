@@ -1,0 +1,105 @@
+"""Decide what each week's digest holds: pure, deterministic, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ghdigest import i18n
+from ghdigest.config import SectionSpec
+from ghdigest.content import Content, StoredEntry
+from ghdigest.models import Language, localized
+from ghdigest.weeks import Week
+
+
+@dataclass(frozen=True)
+class PlannedSection:
+    """A non-empty section of one week, numbered from 1 in display order."""
+
+    number: int
+    spec: SectionSpec
+    entries: tuple[StoredEntry, ...]
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """One week's digest: title, texts, sections in order, picks and neighbours."""
+
+    week: Week
+    title: str
+    intro: str
+    outro: str | None
+    footer: str | None
+    sections: tuple[PlannedSection, ...]
+    picks: tuple[StoredEntry, ...]
+    previous: Week | None
+    next: Week | None
+
+    def count(self, section_id: str) -> int:
+        """Number of entries in the section ``section_id`` (0 when it is empty)."""
+        return next((len(s.entries) for s in self.sections if s.spec.id == section_id), 0)
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """Every week to build, oldest first, with the settings they share."""
+
+    site_title: str
+    language: Language
+    sections: tuple[SectionSpec, ...]
+    weeks: tuple[WeekPlan, ...]
+
+
+def _ordered(entries: list[StoredEntry], order: list[str]) -> list[StoredEntry]:
+    """Entries listed in ``order`` (by key or id) first, in that order; then the rest by key."""
+    rank = {ref: index for index, ref in enumerate(order)}
+
+    def sort_key(stored: StoredEntry) -> tuple[int, str]:
+        position = min(rank.get(stored.key, len(order)), rank.get(stored.id, len(order)))
+        return (position, stored.key)
+
+    return sorted(entries, key=sort_key)
+
+
+def plan_week(content: Content, week: Week, neighbours: tuple[Week | None, Week | None]) -> WeekPlan:
+    """The digest of ``week`` from the shown entries of that week."""
+    config = content.config
+    settings = config.settings
+    language = settings.language
+    digest = content.digests.get(week.id)
+    order = list(digest.digest.order) if digest else []
+    members = _ordered([e for e in content.entries if e.shown and e.week == week], order)
+    sections: list[PlannedSection] = []
+    for spec in config.sections:
+        chosen = tuple(e for e in members if e.section == spec)
+        if chosen:
+            sections.append(PlannedSection(len(sections) + 1, spec, chosen))
+    in_display_order = [e for section in sections for e in section.entries]
+    fields = config.pattern_fields(week)
+    title = (digest.digest.title if digest and digest.digest.title else None) or settings.digest_title.format(**fields)
+    intro_pattern = localized(settings.intro, language) or i18n.INTRO[language]
+    intro = localized(digest.digest.intro, language) if digest and digest.digest.intro else None
+    return WeekPlan(
+        week=week,
+        title=title,
+        intro=intro if intro is not None else intro_pattern.format(**fields),
+        outro=localized(digest.digest.outro, language) if digest else None,
+        footer=localized(settings.footer, language),
+        sections=tuple(sections),
+        picks=tuple(e for e in in_display_order if e.entry.pick),
+        previous=neighbours[0],
+        next=neighbours[1],
+    )
+
+
+def plan_digests(content: Content, only: Week | None = None) -> DigestPlan:
+    """Plan every week that has shown entries (or just ``only``), with prev/next links between them."""
+    weeks = content.weeks()
+    plans = []
+    for index, week in enumerate(weeks):
+        if only is not None and week != only:
+            continue
+        previous = weeks[index - 1] if index > 0 else None
+        following = weeks[index + 1] if index + 1 < len(weeks) else None
+        plans.append(plan_week(content, week, (previous, following)))
+    settings = content.config.settings
+    return DigestPlan(settings.title, settings.language, content.config.sections, tuple(plans))

@@ -1,0 +1,1 @@
+"""Renderers: turn a DigestPlan into output documents (pure, deterministic)."""

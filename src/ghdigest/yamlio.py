@@ -1,0 +1,155 @@
+"""The only ruamel.yaml user: load YAML files as plain data, and locate paths in them.
+
+Loading uses the fast safe loader; the slower round-trip loader, which keeps line and column
+numbers, runs only when a diagnostic needs a location, so clean content pays nothing for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from ghdigest.errors import Diagnostic, Location, Severity
+
+JsonPath = Sequence["str | int"]
+
+#: Files larger than this are refused before parsing.
+DEFAULT_MAX_BYTES = 1_000_000
+
+
+class DocumentError(Exception):
+    """A file cannot be read as one YAML document; ``diagnostic`` says where and why."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.format())
+        self.diagnostic = diagnostic
+
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _SafeConstructor(SafeConstructor):
+    """Keeps dates as the text written, so the schema checks them and reports where."""
+
+
+class _RoundTripConstructor(RoundTripConstructor):
+    """Keeps dates as text, so locating a diagnostic never fails on an impossible date."""
+
+
+_SafeConstructor.add_constructor(_TIMESTAMP_TAG, SafeConstructor.construct_yaml_str)
+_RoundTripConstructor.add_constructor(_TIMESTAMP_TAG, RoundTripConstructor.construct_yaml_str)
+
+
+def _yaml(typ: str) -> YAML:
+    yaml = YAML(typ=typ)
+    yaml.Constructor = _SafeConstructor if typ == "safe" else _RoundTripConstructor
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _plain(value: Any) -> Any:
+    """Turn loaded YAML into JSON-like data: every mapping key a string."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass
+class YamlDocument:
+    """One parsed YAML file: its plain data, and positions found on demand."""
+
+    display_path: str
+    text: str
+    data: Any
+    _tree: Any = field(default=None, repr=False)
+
+    def _round_trip_tree(self) -> Any:
+        if self._tree is None:
+            self._tree = _yaml("rt").load(self.text)
+        return self._tree
+
+    def locate(self, path: JsonPath, *, key: bool = False) -> Location:
+        """Line and column of the value at ``path`` (of its key when ``key``), or of its nearest parent."""
+        node = self._round_trip_tree()
+        line, column = 0, 0
+        for depth, step in enumerate(path):
+            last = depth == len(path) - 1
+            lc = getattr(node, "lc", None)
+            if isinstance(node, dict) and lc is not None:
+                match = next((k for k in node if str(k) == str(step)), None)
+                if match is None:
+                    break
+                line, column = lc.key(match) if (key and last) else lc.value(match)
+                node = node[match]
+            elif isinstance(node, list) and lc is not None and isinstance(step, int) and step < len(node):
+                line, column = lc.item(step)
+                node = node[step]
+            else:
+                break
+        return Location(self.display_path, line + 1, column + 1)
+
+
+def _diagnostic(display_path: str, line: int, column: int, code: str, message: str) -> Diagnostic:
+    return Diagnostic(Location(display_path, line, column), Severity.ERROR, code, message)
+
+
+def _decode(raw: bytes, display_path: str) -> str:
+    if b"\x00" in raw:
+        offset = raw.index(b"\x00")
+        line = raw.count(b"\n", 0, offset) + 1
+        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+        raise DocumentError(_diagnostic(display_path, line, column, "binary-file",
+                                        "file holds a NUL byte; content files must be UTF-8 text"))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DocumentError(_diagnostic(display_path, line, column, "invalid-utf8",
+                                        f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")) from None
+
+
+def parse_document(text: str, display_path: str) -> YamlDocument:
+    """Parse YAML text holding exactly one document; raise DocumentError otherwise."""
+    try:
+        documents = list(_yaml("safe").load_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        code = "duplicate-key" if "duplicate key" in what else "yaml-syntax"
+        if code == "duplicate-key":
+            what = what.replace("while constructing a mapping ", "")
+        raise DocumentError(_diagnostic(display_path, line, column, code,
+                                        f"invalid YAML: {what}".rstrip())) from None
+    except YAMLError as exc:
+        raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-syntax", f"invalid YAML: {exc}")) from None
+    except RecursionError:
+        raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-syntax",
+                                        "invalid YAML: nested too deeply")) from None
+    if len(documents) != 1:
+        message = "file is empty" if not documents else "file holds more than one YAML document"
+        raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-documents", message))
+    return YamlDocument(display_path, text, _plain(documents[0]))
+
+
+def load_document(path: Path, display_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDocument:
+    """Read and parse one YAML file; raise DocumentError with a located diagnostic on failure."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise DocumentError(_diagnostic(display_path, 1, 1, "unreadable",
+                                        f"cannot read file: {exc.strerror or exc}")) from None
+    if len(raw) > max_bytes:
+        raise DocumentError(_diagnostic(display_path, 1, 1, "file-too-large",
+                                        f"file is larger than {max_bytes:,} bytes"))
+    return parse_document(_decode(raw, display_path), display_path)
