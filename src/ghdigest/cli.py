@@ -47,19 +47,28 @@ class Reporter:
 
     def annotation(self, diagnostic: Diagnostic) -> str:
         """A GitHub Actions workflow command that puts the diagnostic on the file's line."""
+
         def prop(value: str) -> str:
             return _escape_command(value).replace(":", "%3A").replace(",", "%2C")
 
         loc = diagnostic.location
         level = "error" if diagnostic.is_error else "warning"
-        return (f"::{level} file={prop(self.display_path(loc.path))},line={loc.line},col={loc.column},"
-                f"title={prop(diagnostic.code)}::{_escape_command(diagnostic.message)}")
+        return (
+            f"::{level} file={prop(self.display_path(loc.path))},line={loc.line},col={loc.column},"
+            f"title={prop(diagnostic.code)}::{_escape_command(diagnostic.message)}"
+        )
 
     def as_json(self, diagnostic: Diagnostic) -> dict[str, Any]:
         """The diagnostic as the JSON object scripts read."""
         loc = diagnostic.location
-        return {"path": self.display_path(loc.path), "line": loc.line, "column": loc.column,
-                "severity": diagnostic.severity.value, "code": diagnostic.code, "message": diagnostic.message}
+        return {
+            "path": self.display_path(loc.path),
+            "line": loc.line,
+            "column": loc.column,
+            "severity": diagnostic.severity.value,
+            "code": diagnostic.code,
+            "message": diagnostic.message,
+        }
 
     def emit(self, diagnostics: Iterable[Diagnostic], *, err: bool) -> None:
         """Print diagnostics as text, with GitHub annotations when running in GitHub Actions."""
@@ -112,8 +121,9 @@ def handle_errors(command: F) -> F:
         except Exception as exc:  # the promise: a short message, never a bare traceback
             if ctx.find_root().params.get("debug"):
                 traceback.print_exc()
-            raise _fail(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)",
-                        EXIT_CANNOT_RUN) from None
+            raise _fail(
+                f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)", EXIT_CANNOT_RUN
+            ) from None
 
     return wrapper  # type: ignore[return-value]  # wraps() keeps the signature click reads
 
@@ -144,8 +154,14 @@ def main(debug: bool) -> None:
 
 @main.command()
 @ROOT_ARGUMENT
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: one line per problem; json: {\"diagnostics\": [...]} on stdout.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help='text: one line per problem; json: {"diagnostics": [...]} on stdout.',
+)
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @handle_errors
 def validate(root: Path | None, output_format: str, strict: bool) -> None:
@@ -181,10 +197,20 @@ def validate(root: Path | None, output_format: str, strict: bool) -> None:
 
 @main.command(name="build")
 @ROOT_ARGUMENT
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write to (default: the 'output' setting, dist/ under ROOT).")
-@click.option("--week", "week_id", metavar="WEEK", default=None,
-              help="Build only this week, such as 2020-W38 (the index is not rewritten).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write to (default: the 'output' setting, dist/ under ROOT).",
+)
+@click.option(
+    "--week",
+    "week_id",
+    metavar="WEEK",
+    default=None,
+    help="Build only this week, such as 2020-W38 (the index is not rewritten).",
+)
 @handle_errors
 def build_command(root: Path | None, out_dir: Path | None, week_id: str | None) -> None:
     """Compile each week's digest into OUT/<week>.md, plus OUT/index.md, the archive.
@@ -201,8 +227,11 @@ def build_command(root: Path | None, out_dir: Path | None, week_id: str | None) 
             raise click.BadParameter(str(exc), param_hint="--week") from None
     result = build(config, out_dir, week)
     Reporter(config.root).emit(result.warnings, err=True)
-    click.echo(f"ghdigest: built {len(result.weeks)} week(s) ({', '.join(result.weeks)}) into "
-               f"{_shown(result.out_dir)}: {len(result.changed)} of {len(result.files)} file(s) changed", err=True)
+    click.echo(
+        f"ghdigest: built {len(result.weeks)} week(s) ({', '.join(result.weeks)}) into "
+        f"{_shown(result.out_dir)}: {len(result.changed)} of {len(result.files)} file(s) changed",
+        err=True,
+    )
     for name in result.files:
         click.echo(_shown(result.out_dir / name))
 

@@ -93,8 +93,10 @@ def find_root(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / CONFIG_FILE).is_file():
             return folder
-    raise ConfigError(f"no {CONFIG_FILE} found in {start} or any folder above it; "
-                      "run ghdigest inside a digest repository or pass its folder")
+    raise ConfigError(
+        f"no {CONFIG_FILE} found in {start} or any folder above it; "
+        "run ghdigest inside a digest repository or pass its folder"
+    )
 
 
 def _pattern_problem(pattern: str) -> str | None:
@@ -104,8 +106,10 @@ def _pattern_problem(pattern: str) -> str | None:
         return f"is not a valid pattern ({exc}); write literal braces as {{{{ and }}}}"
     unknown = sorted({name for name in names if name not in PATTERN_FIELDS})
     if unknown:
-        return (f"uses unknown field(s) {', '.join('{' + n + '}' for n in unknown)}; "
-                f"available: {', '.join('{' + n + '}' for n in PATTERN_FIELDS)}")
+        return (
+            f"uses unknown field(s) {', '.join('{' + n + '}' for n in unknown)}; "
+            f"available: {', '.join('{' + n + '}' for n in PATTERN_FIELDS)}"
+        )
     try:
         pattern.format(**PATTERN_FIELDS)
     except (ValueError, KeyError, IndexError, AttributeError) as exc:
@@ -148,13 +152,19 @@ def _semantic_diagnostics(document: YamlDocument, settings: Settings) -> list[Di
             seen_ids.add(section.id)
             for kind in section.kinds:
                 if kind in owner:
-                    error(["sections", index, "kinds"], "duplicate-section",
-                          f"kind '{kind}' is already taken by section '{owner[kind]}'")
+                    error(
+                        ["sections", index, "kinds"],
+                        "duplicate-section",
+                        f"kind '{kind}' is already taken by section '{owner[kind]}'",
+                    )
                 owner.setdefault(kind, section.id)
         missing = [kind for kind in KINDS if kind not in owner]
         if missing:
-            error(["sections"], "missing-section",
-                  f"no section takes entries of kind {', '.join(repr(k) for k in missing)}")
+            error(
+                ["sections"],
+                "missing-section",
+                f"no section takes entries of kind {', '.join(repr(k) for k in missing)}",
+            )
     return found
 
 
@@ -181,8 +191,9 @@ def load_config(root: Path) -> Config:
     except DocumentError as exc:
         raise ConfigError(f"cannot read {CONFIG_FILE}", [exc.diagnostic]) from None
     if not isinstance(document.data, dict):
-        diagnostic = Diagnostic(Location(CONFIG_FILE), Severity.ERROR, "not-a-mapping",
-                                f"{CONFIG_FILE} must hold a mapping of settings")
+        diagnostic = Diagnostic(
+            Location(CONFIG_FILE), Severity.ERROR, "not-a-mapping", f"{CONFIG_FILE} must hold a mapping of settings"
+        )
         raise ConfigError(f"invalid {CONFIG_FILE}", [diagnostic])
     issues = schema.validate("config", document.data)
     if issues:

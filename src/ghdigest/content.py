@@ -84,8 +84,9 @@ class _Collector:
         self.document = document
         self.sink = sink
 
-    def add(self, path: Iterable[str | int], severity: Severity, code: str, message: str,
-            *, at_key: bool = False) -> None:
+    def add(
+        self, path: Iterable[str | int], severity: Severity, code: str, message: str, *, at_key: bool = False
+    ) -> None:
         location = self.document.locate(list(path), key=at_key)
         self.sink.append(Diagnostic(location, severity, code, message))
 
@@ -111,8 +112,14 @@ def _read(path: Path, config: Config, sink: list[Diagnostic]) -> YamlDocument | 
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(config.root.resolve()):
-            sink.append(Diagnostic(Location(display), Severity.ERROR, "outside-root",
-                                   "file is a symbolic link to a place outside the repository"))
+            sink.append(
+                Diagnostic(
+                    Location(display),
+                    Severity.ERROR,
+                    "outside-root",
+                    "file is a symbolic link to a place outside the repository",
+                )
+            )
             return None
     if not path.is_file():
         sink.append(Diagnostic(Location(display), Severity.ERROR, "not-a-file", "not a regular file"))
@@ -124,14 +131,16 @@ def _read(path: Path, config: Config, sink: list[Diagnostic]) -> YamlDocument | 
         return None
     if not isinstance(document.data, dict):
         found = "a list" if isinstance(document.data, list) else "a single value"
-        sink.append(Diagnostic(Location(display), Severity.ERROR, "not-a-mapping",
-                               f"file must hold a mapping of fields, found {found}"))
+        sink.append(
+            Diagnostic(
+                Location(display), Severity.ERROR, "not-a-mapping", f"file must hold a mapping of fields, found {found}"
+            )
+        )
         return None
     return document
 
 
-def _typed(name: schema.SchemaName, model: type[BaseModel], document: YamlDocument,
-           out: _Collector) -> Any:
+def _typed(name: schema.SchemaName, model: type[BaseModel], document: YamlDocument, out: _Collector) -> Any:
     """Schema-check then type ``document``; None (with diagnostics) when it does not conform."""
     issues = schema.validate(name, document.data)
     for issue in issues:
@@ -183,8 +192,11 @@ def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collecto
         chosen = next((s for s in config.sections if s.id == entry.section), None)
         if chosen is None:
             known = ", ".join(s.id for s in config.sections)
-            out.error(["section"], "unknown-section", f"section: unknown section '{entry.section}'; "
-                                                     f"configured sections: {known}")
+            out.error(
+                ["section"],
+                "unknown-section",
+                f"section: unknown section '{entry.section}'; configured sections: {known}",
+            )
         else:
             section = chosen
     missing = []
@@ -197,14 +209,23 @@ def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collecto
     if entry.status in SHOWN_STATUSES:
         for field in missing:
             if field == "url":
-                out.error([], "paper-without-link",
-                          "paper has no link: add 'url' with the paper's address (its arXiv page if it has one)")
+                out.error(
+                    [],
+                    "paper-without-link",
+                    "paper has no link: add 'url' with the paper's address (its arXiv page if it has one)",
+                )
             else:
-                out.error([], f"missing-{field}",
-                          f"entry is {entry.status} but has no {field}; add one or set 'status: inbox'")
+                out.error(
+                    [],
+                    f"missing-{field}",
+                    f"entry is {entry.status} but has no {field}; add one or set 'status: inbox'",
+                )
         if week is None and entry.week is None:
-            out.error([], "no-week", f"entry is {entry.status} but has no week: add 'week' "
-                                     "(such as 2020-W38) or 'date' (YYYY-MM-DD)")
+            out.error(
+                [],
+                "no-week",
+                f"entry is {entry.status} but has no week: add 'week' (such as 2020-W38) or 'date' (YYYY-MM-DD)",
+            )
     elif entry.status == "inbox" and missing:
         out.warning([], "not-ready", f"entry is not ready for a digest: no {', '.join(missing)}")
     return section
@@ -219,8 +240,12 @@ def _load_entries(config: Config, sink: list[Diagnostic]) -> list[tuple[StoredEn
         out = _Collector(document, sink)
         key = path.stem
         if not _KEY.match(key):
-            out.error([], "invalid-file-name", f"file name '{path.name}' must start with a letter or digit "
-                                               "and hold only letters, digits, '.', '-' and '_'")
+            out.error(
+                [],
+                "invalid-file-name",
+                f"file name '{path.name}' must start with a letter or digit "
+                "and hold only letters, digits, '.', '-' and '_'",
+            )
         entry = _typed("entry", Entry, document, out)
         if entry is None:
             continue
@@ -243,8 +268,9 @@ def _check_duplicates(loaded: list[tuple[StoredEntry, YamlDocument]], sink: list
         where = other_document.locate(["url"])
         out = _Collector(document, sink)
         if "paper" in (stored.entry.kind, other.entry.kind):
-            out.error(["url"], "duplicate-paper",
-                      f"the same paper ({stored.id}) is already in {where}; keep one of the two")
+            out.error(
+                ["url"], "duplicate-paper", f"the same paper ({stored.id}) is already in {where}; keep one of the two"
+            )
         else:
             out.warning(["url"], "duplicate-link", f"the same link is already in {where}")
 

@@ -18,9 +18,7 @@ _ARXIV_NEW = r"\d{4}\.\d{4,5}"
 _ARXIV_OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
 ARXIV_ID = re.compile(rf"^(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>\d+))?$")
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org", "xxx.lanl.gov"}
-_ARXIV_PATH = re.compile(
-    rf"^/+(?:abs|pdf|html|format)/+(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/*$"
-)
+_ARXIV_PATH = re.compile(rf"^/+(?:abs|pdf|html|format)/+(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/*$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _DOI_HOSTS = {"doi.org", "dx.doi.org", "www.doi.org"}
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|igshid|ref_src)$")
@@ -75,8 +73,7 @@ def normalized_url(url: str) -> str:
     host = (parts.hostname or "").lower().removeprefix("www.")
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
     query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-               if not _TRACKING_PARAMS.match(k))
+        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k))
     )
     path = parts.path.rstrip("/")
     return f"{host}{port}{path}" + (f"?{query}" if query else "")

@@ -37,7 +37,7 @@ def _escape_html(segment: str) -> str:
     out = []
     position = 0
     for match in _AUTOLINK.finditer(segment):
-        out.append(segment[position:match.start()].replace("<", "&lt;"))
+        out.append(segment[position : match.start()].replace("<", "&lt;"))
         out.append(match.group(0))
         position = match.end()
     out.append(segment[position:].replace("<", "&lt;"))
@@ -57,7 +57,7 @@ def sanitize_markdown(text: str) -> str:
         paragraph = "\n".join(prose)
         pieces, position = [], 0
         for match in _CODE_SPAN.finditer(paragraph):
-            pieces.append(_escape_html(paragraph[position:match.start()]))
+            pieces.append(_escape_html(paragraph[position : match.start()]))
             pieces.append(match.group(0))
             position = match.end()
         pieces.append(_escape_html(paragraph[position:]))

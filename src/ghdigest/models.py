@@ -56,8 +56,9 @@ HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=HTTP_URL_PAT
 Slug = Annotated[str, StringConstraints(max_length=64, pattern=SLUG_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 LocalizedText = Annotated[NonEmpty | dict[str, NonEmpty], AfterValidator(_language_keys)]
-UniqueTexts = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=100)]],
-                        AfterValidator(_no_duplicates)]
+UniqueTexts = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=100)]], AfterValidator(_no_duplicates)
+]
 
 
 class _Model(BaseModel):

@@ -81,13 +81,19 @@ def _field_name(path: tuple[str | int, ...]) -> str:
 def _type_name(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "text",
-             list: "a list", dict: "a mapping"}
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "text", list: "a list", dict: "a mapping"}
     return names.get(type(value), type(value).__name__)
 
 
-_EXPECTED = {"string": "text", "object": "a mapping", "array": "a list", "integer": "an integer",
-             "number": "a number", "boolean": "true or false", "null": "nothing"}
+_EXPECTED = {
+    "string": "text",
+    "object": "a mapping",
+    "array": "a list",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
 
 
 def _describe(error: ValidationError) -> str:
@@ -132,8 +138,9 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
                 continue
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(known)}"
-            yield SchemaIssue((*path, key), "unknown-field", f"unknown field '{_field_name((*path, key))}'{hint}",
-                              at_key=True)
+            yield SchemaIssue(
+                (*path, key), "unknown-field", f"unknown field '{_field_name((*path, key))}'{hint}", at_key=True
+            )
     elif kind == "enum":
         choices = ", ".join(str(choice) for choice in value)
         code = "unknown-kind" if path and path[-1] == "kind" else "invalid-value"
@@ -142,8 +149,9 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
         expected = " or ".join(_EXPECTED.get(t, t) for t in ([value] if isinstance(value, str) else value))
         yield SchemaIssue(path, "wrong-type", f"{prefix}expected {expected}, found {_type_name(instance)}")
     elif kind in ("oneOf", "anyOf"):
-        yield SchemaIssue(path, "wrong-type", f"{prefix}expected text or a map from language to text, "
-                                              f"found {_type_name(instance)}")
+        yield SchemaIssue(
+            path, "wrong-type", f"{prefix}expected text or a map from language to text, found {_type_name(instance)}"
+        )
     elif kind == "pattern":
         description = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
         if "URL" in description:
@@ -156,8 +164,13 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
     elif kind == "propertyNames":
         yield SchemaIssue(path, "invalid-key", f"{prefix}key {instance!r} is not valid{_describe(error)}")
     elif kind == "format":
-        yield SchemaIssue(path, f"invalid-{value}", f"{prefix}{instance!r} is not a valid {value} (YYYY-MM-DD)"
-                          if value == "date" else f"{prefix}{instance!r} is not a valid {value}")
+        yield SchemaIssue(
+            path,
+            f"invalid-{value}",
+            f"{prefix}{instance!r} is not a valid {value} (YYYY-MM-DD)"
+            if value == "date"
+            else f"{prefix}{instance!r} is not a valid {value}",
+        )
     elif kind == "minLength" and value == 1:
         yield SchemaIssue(path, "empty-value", f"{prefix}must not be empty")
     elif kind == "maxLength":

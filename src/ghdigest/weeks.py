@@ -60,10 +60,7 @@ class Week:
             raise WeekError(f"year {self.year} is out of range")
         last = weeks_in_year(self.year, self.scheme)
         if not 1 <= self.number <= last:
-            raise WeekError(
-                f"week {self.number} does not exist in {self.year} "
-                f"({self.scheme} weeks run 1 to {last})"
-            )
+            raise WeekError(f"week {self.number} does not exist in {self.year} ({self.scheme} weeks run 1 to {last})")
 
     @classmethod
     def parse(cls, text: str, scheme: WeekScheme = "us") -> Week:

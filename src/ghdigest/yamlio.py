@@ -106,15 +106,21 @@ def _decode(raw: bytes, display_path: str) -> str:
         offset = raw.index(b"\x00")
         line = raw.count(b"\n", 0, offset) + 1
         column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
-        raise DocumentError(_diagnostic(display_path, line, column, "binary-file",
-                                        "file holds a NUL byte; content files must be UTF-8 text"))
+        raise DocumentError(
+            _diagnostic(
+                display_path, line, column, "binary-file", "file holds a NUL byte; content files must be UTF-8 text"
+            )
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise DocumentError(_diagnostic(display_path, line, column, "invalid-utf8",
-                                        f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")) from None
+        raise DocumentError(
+            _diagnostic(
+                display_path, line, column, "invalid-utf8", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+            )
+        ) from None
 
 
 def parse_document(text: str, display_path: str) -> YamlDocument:
@@ -128,13 +134,11 @@ def parse_document(text: str, display_path: str) -> YamlDocument:
         code = "duplicate-key" if "duplicate key" in what else "yaml-syntax"
         if code == "duplicate-key":
             what = what.replace("while constructing a mapping ", "")
-        raise DocumentError(_diagnostic(display_path, line, column, code,
-                                        f"invalid YAML: {what}".rstrip())) from None
+        raise DocumentError(_diagnostic(display_path, line, column, code, f"invalid YAML: {what}".rstrip())) from None
     except YAMLError as exc:
         raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-syntax", f"invalid YAML: {exc}")) from None
     except RecursionError:
-        raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-syntax",
-                                        "invalid YAML: nested too deeply")) from None
+        raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-syntax", "invalid YAML: nested too deeply")) from None
     if len(documents) != 1:
         message = "file is empty" if not documents else "file holds more than one YAML document"
         raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-documents", message))
@@ -147,9 +151,11 @@ def load_document(path: Path, display_path: str, max_bytes: int = DEFAULT_MAX_BY
         with path.open("rb") as handle:
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise DocumentError(_diagnostic(display_path, 1, 1, "unreadable",
-                                        f"cannot read file: {exc.strerror or exc}")) from None
+        raise DocumentError(
+            _diagnostic(display_path, 1, 1, "unreadable", f"cannot read file: {exc.strerror or exc}")
+        ) from None
     if len(raw) > max_bytes:
-        raise DocumentError(_diagnostic(display_path, 1, 1, "file-too-large",
-                                        f"file is larger than {max_bytes:,} bytes"))
+        raise DocumentError(
+            _diagnostic(display_path, 1, 1, "file-too-large", f"file is larger than {max_bytes:,} bytes")
+        )
     return parse_document(_decode(raw, display_path), display_path)

@@ -102,13 +102,25 @@ def week_context(plan: WeekPlan, language: Language) -> dict[str, Any]:
             view = _entry_view(stored, book.anchor(headline), language)
             views[stored.key] = view
             entries.append(view)
-        sections.append({"number": section.number, "id": section.spec.id, "title": section.spec.title,
-                         "anchor": section_anchor, "entries": entries})
+        sections.append(
+            {
+                "number": section.number,
+                "id": section.spec.id,
+                "title": section.spec.title,
+                "anchor": section_anchor,
+                "entries": entries,
+            }
+        )
     return {
         "language": language,
         "labels": labels,
-        "week": {"id": plan.week.id, "number": plan.week.number, "year": plan.week.year,
-                 "start": plan.week.start.isoformat(), "end": plan.week.end.isoformat()},
+        "week": {
+            "id": plan.week.id,
+            "number": plan.week.number,
+            "year": plan.week.year,
+            "start": plan.week.start.isoformat(),
+            "end": plan.week.end.isoformat(),
+        },
         "title": plan.title,
         "intro": plan.intro,
         "outro": plan.outro,
@@ -129,8 +141,13 @@ def render_week(env: jinja2.Environment, plan: WeekPlan, language: Language) -> 
 def render_index(env: jinja2.Environment, digest_plan: DigestPlan, all_weeks: list[WeekPlan]) -> str:
     """The Markdown archive page: every week, newest first, with its entry count per section."""
     rows = [
-        {"id": w.week.id, "title": w.title, "start": w.week.start.isoformat(), "end": w.week.end.isoformat(),
-         "counts": [w.count(spec.id) for spec in digest_plan.sections]}
+        {
+            "id": w.week.id,
+            "title": w.title,
+            "start": w.week.start.isoformat(),
+            "end": w.week.end.isoformat(),
+            "counts": [w.count(spec.id) for spec in digest_plan.sections],
+        }
         for w in sorted(all_weeks, key=lambda w: w.week, reverse=True)
     ]
     return env.get_template("index.md.j2").render(
