@@ -237,6 +237,7 @@ def build_command(root: Path | None, out_dir: Path | None, week_id: str | None) 
 
 
 def _shown(path: Path) -> str:
-    full = path.resolve()
+    # abspath, not resolve(): a symbolic link is shown as itself, not as what it points to.
+    full = Path(os.path.abspath(path))
     cwd = Path.cwd().resolve()
     return full.relative_to(cwd).as_posix() if full.is_relative_to(cwd) else str(full)

@@ -24,22 +24,34 @@ _DOI_HOSTS = {"doi.org", "dx.doi.org", "www.doi.org"}
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|igshid|ref_src)$")
 
 
+def _plausible_arxiv_id(identifier: str) -> bool:
+    """Whether a new-style id could exist: YYMM from 0704 on, 4 digits until 1412 and 5 after."""
+    if "/" in identifier:
+        return True  # old-style archive/YYMMNNN ids: the pattern already says what it can
+    yymm, _, number = identifier.partition(".")
+    year, month = int(yymm[:2]), int(yymm[2:])
+    if not 1 <= month <= 12 or (year, month) < (7, 4):
+        return False
+    return len(number) == (4 if (year, month) <= (14, 12) else 5)
+
+
 def arxiv_id(url_or_id: str) -> str | None:
-    """The versionless arXiv id in an arXiv URL or id text, or None when it holds none."""
+    """The versionless arXiv id in an arXiv URL or id text, or None when it holds no valid one."""
     text = url_or_id.strip()
     if text.lower().startswith("arxiv:"):
         text = text[len("arxiv:") :]
     match = ARXIV_ID.match(text)
-    if match:
-        return match.group("id")
-    try:
-        parts = urlsplit(text)
-    except ValueError:
+    if match is None:
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "") not in _ARXIV_HOSTS:
+            return None
+        match = _ARXIV_PATH.match(parts.path)
+    if match is None or not _plausible_arxiv_id(match.group("id")):
         return None
-    if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "") not in _ARXIV_HOSTS:
-        return None
-    path_match = _ARXIV_PATH.match(parts.path)
-    return path_match.group("id") if path_match else None
+    return match.group("id")
 
 
 def looks_like_arxiv(url: str) -> bool:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 Kind = Literal["paper", "article", "use_case", "other"]
 KINDS: tuple[Kind, ...] = ("paper", "article", "use_case", "other")
@@ -62,7 +62,18 @@ UniqueTexts = Annotated[
 
 
 class _Model(BaseModel):
+    # strict: no coercion ("yes" is not true, "12" is not 12), as in the JSON Schemas.
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, regex_engine="python-re")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_fields(cls, data: Any) -> Any:
+        """An absent field takes its default; a field written empty (null) is an error, as in the schemas."""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if value is None:
+                    raise ValueError(f"{name}: must not be empty (null)")
+        return data
 
 
 class Image(_Model):

@@ -129,6 +129,10 @@ def parse_document(text: str, display_path: str) -> YamlDocument:
         documents = list(_yaml("safe").load_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (
+            "end of stream" in (exc.problem or "") or "<stream end>" in (exc.problem or "")
+        ):
+            mark = exc.context_mark  # where the unclosed quote or bracket began
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         what = " ".join(part for part in (exc.context, exc.problem) if part)
         code = "duplicate-key" if "duplicate key" in what else "yaml-syntax"

@@ -1,0 +1,76 @@
+"""Shared fixtures: throwaway digest repositories and a command-line runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ghdigest.cli import main
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+MINIMAL_CONFIG = "title: Test Digest\n"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current output (review the diff before committing).",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write ``relative path → text`` under ``root`` and return ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """Create a digest repository in a temporary folder from a config and ``issues/`` files."""
+
+    def make(entries: dict[str, str] | None = None, config: str = MINIMAL_CONFIG, name: str = "repo") -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        files = {"ghdigest.yml": config}
+        files.update({f"issues/{key}": text for key, text in (entries or {}).items()})
+        return write_files(root, files)
+
+    return make
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A copy of this project's own example content (the seed week)."""
+    root = tmp_path / "example"
+    root.mkdir()
+    shutil.copy2(PROJECT_ROOT / "ghdigest.yml", root / "ghdigest.yml")
+    shutil.copytree(PROJECT_ROOT / "issues", root / "issues")
+    return root
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
+    """Run ``ghdigest ARGS`` in-process from a given folder; stdout and stderr kept apart."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+    yield run

@@ -1,0 +1,192 @@
+"""``ghdigest validate``: every problem, located, in one run; exit codes; output formats."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from .conftest import PROJECT_ROOT
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
+
+Cli = Callable[..., Result]
+
+
+def _copy_case(case: Path, tmp_path: Path) -> Path:
+    root = tmp_path / case.name
+    shutil.copytree(case, root, ignore=shutil.ignore_patterns("expected.txt"))
+    return root
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_each_bad_input_gets_its_exact_located_diagnostics(
+    case: Path, tmp_path: Path, cli: Cli, update_golden: bool
+) -> None:
+    root = _copy_case(case, tmp_path)
+    result = cli("validate", cwd=root)
+    expected_file = case / "expected.txt"
+    if update_golden:
+        expected_file.write_text(result.stdout, encoding="utf-8")
+    expected = expected_file.read_text(encoding="utf-8")
+    assert result.stdout == expected
+    has_errors = any(": error: " in line for line in expected.splitlines())
+    assert result.exit_code == (1 if has_errors else 0)
+    assert "Traceback" not in result.stderr
+
+
+def test_the_example_content_is_clean(cli: Cli, example_repo: Path) -> None:
+    result = cli("validate", cwd=example_repo)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "14 content file(s): 0 errors, 0 warnings" in result.stderr
+
+
+def test_warnings_pass_unless_strict(cli: Cli, tmp_path: Path) -> None:
+    root = _copy_case(CASES_DIR / "inbox-warnings", tmp_path)
+    assert cli("validate", cwd=root).exit_code == 0
+    strict = cli("validate", "--strict", cwd=root)
+    assert strict.exit_code == 1
+    assert "[not-ready]" in strict.stdout
+
+
+def test_root_argument_and_paths_relative_to_the_current_folder(cli: Cli, tmp_path: Path) -> None:
+    root = _copy_case(CASES_DIR / "paper-without-link", tmp_path)
+    result = cli("validate", "paper-without-link", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.stdout.startswith("paper-without-link/issues/0001-nolink.yml:1:1: error: paper has no link")
+    outside = cli("validate", str(root), cwd=PROJECT_ROOT / "src")
+    assert outside.stdout.startswith(f"{root}/issues/0001-nolink.yml:1:1: error:")
+
+
+def test_root_is_found_from_a_subfolder(cli: Cli, tmp_path: Path) -> None:
+    root = _copy_case(CASES_DIR / "paper-without-link", tmp_path)
+    result = cli("validate", cwd=root / "issues")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("0001-nolink.yml:1:1: error:")
+
+
+def test_json_format(cli: Cli, tmp_path: Path) -> None:
+    root = _copy_case(CASES_DIR / "duplicate-paper", tmp_path)
+    result = cli("validate", "--format", "json", cwd=root)
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["diagnostics"][0] == {
+        "path": "issues/0002-gpt-f-again.yml",
+        "line": 3,
+        "column": 6,
+        "severity": "error",
+        "code": "duplicate-paper",
+        "message": "the same paper (arxiv:2009.03393) is already in issues/0001-gpt-f.yml:4:6; keep one of the two",
+    }
+    assert [d["path"] for d in payload["diagnostics"]] == ["issues/0002-gpt-f-again.yml", "issues/0003-gpt-f-third.yml"]
+
+
+def test_json_format_when_clean(cli: Cli, example_repo: Path) -> None:
+    result = cli("validate", "--format", "json", cwd=example_repo)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"diagnostics": []}
+
+
+def test_github_annotations_in_actions(cli: Cli, tmp_path: Path) -> None:
+    root = _copy_case(CASES_DIR / "unknown-field", tmp_path)
+    result = cli("validate", cwd=root, env={"GITHUB_ACTIONS": "true"})
+    lines = result.stdout.splitlines()
+    assert (
+        "::error file=issues/0001-typo.yml,line=3,col=1,title=unknown-field::"
+        "unknown field 'titel'; did you mean 'title'?" in lines
+    )
+    assert result.exit_code == 1
+
+
+def test_annotation_escapes_newlines_and_percent(cli: Cli, tmp_path: Path) -> None:
+    root = _copy_case(CASES_DIR / "yaml-duplicate-key", tmp_path)
+    entry = root / "issues" / "0001-dup.yml"
+    entry.write_text("kind: paper\nheadline: '100%'\nheadline: 'a'\n", encoding="utf-8")
+    result = cli("validate", cwd=root, env={"GITHUB_ACTIONS": "true"})
+    annotation = next(line for line in result.stdout.splitlines() if line.startswith("::error"))
+    assert "100%25" in annotation
+    assert "\n" not in annotation
+
+
+def test_no_config_exits_2(cli: Cli, tmp_path: Path) -> None:
+    result = cli("validate", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "no ghdigest.yml found" in result.stderr
+
+
+def test_explicit_root_without_config_exits_2(cli: Cli, tmp_path: Path) -> None:
+    result = cli("validate", str(tmp_path), cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "ghdigest.yml does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("language: en\n", "ghdigest.yml:1:1: error: missing required field 'title' [missing-field]"),
+        (
+            "title: T\nlanguage: fr\n",
+            "ghdigest.yml:2:11: error: language: 'fr' is not allowed; expected one of: en, ja, zh [invalid-value]",
+        ),
+        ("title: T\ncolor: red\n", "ghdigest.yml:2:1: error: unknown field 'color'"),
+        (
+            "title: T\ndigest_title: '{title} {weak}'\n",
+            "ghdigest.yml:2:15: error: digest_title uses unknown field(s) {weak}",
+        ),
+        ("title: T\ndigest_title: '{title'\n", "ghdigest.yml:2:15: error: digest_title is not a valid pattern"),
+        (
+            "title: T\noutput: ../elsewhere\n",
+            "ghdigest.yml:2:9: error: output: '../elsewhere' must be a folder inside the repository",
+        ),
+        (
+            "title: T\nsections:\n  - id: papers\n    kinds: [paper]\n",
+            "ghdigest.yml:3:3: error: no section takes entries of kind 'article', 'use_case', 'other'",
+        ),
+        ("title: [unclosed\n", "ghdigest.yml:1:8: error: invalid YAML"),
+        ("- title\n", "ghdigest.yml:1:1: error: ghdigest.yml must hold a mapping of settings [not-a-mapping]"),
+    ],
+)
+def test_broken_config_exits_2_with_located_diagnostics(
+    cli: Cli, make_repo: Callable[..., Path], config: str, expected: str
+) -> None:
+    root = make_repo(config=config)
+    result = cli("validate", cwd=root)
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_broken_config_in_json_format(cli: Cli, make_repo: Callable[..., Path]) -> None:
+    root = make_repo(config="title: T\nweek_scheme: excel\n")
+    result = cli("validate", "--format", "json", cwd=root)
+    assert result.exit_code == 2
+    [diagnostic] = json.loads(result.stdout)["diagnostics"]
+    assert (diagnostic["path"], diagnostic["line"], diagnostic["column"]) == ("ghdigest.yml", 2, 14)
+
+
+def test_unreadable_config_exits_2(cli: Cli, make_repo: Callable[..., Path]) -> None:
+    root = make_repo()
+    (root / "ghdigest.yml").write_bytes(b"title: \xff\n")
+    result = cli("validate", cwd=root)
+    assert result.exit_code == 2
+    assert "ghdigest.yml:1:8: error: file is not valid UTF-8" in result.stderr
+
+
+def test_symlink_out_of_the_repository_is_refused(cli: Cli, make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yml"
+    secret.write_text("kind: paper\nheadline: not ours\n", encoding="utf-8")
+    root = make_repo()
+    (root / "issues").mkdir(exist_ok=True)
+    (root / "issues" / "0001-link.yml").symlink_to(secret)
+    result = cli("validate", cwd=root)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "issues/0001-link.yml:1:1: error: file is a symbolic link to a place outside the repository [outside-root]\n"
+    )
