@@ -73,4 +73,4 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
             monkeypatch.chdir(cwd)
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
-    yield run
+    return run

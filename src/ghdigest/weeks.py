@@ -16,7 +16,7 @@ from typing import Literal
 WeekScheme = Literal["us", "iso"]
 SCHEMES: tuple[WeekScheme, ...] = ("us", "iso")
 
-_WEEK_ID = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK_ID = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _ONE_WEEK = dt.timedelta(days=7)
 
 
@@ -73,6 +73,8 @@ class Week:
     @classmethod
     def of(cls, day: dt.date, scheme: WeekScheme = "us") -> Week:
         """The week of ``scheme`` that holds ``day``."""
+        if scheme not in SCHEMES:
+            raise WeekError(f"unknown week scheme {scheme!r}; expected 'us' or 'iso'")
         if scheme == "iso":
             iso = day.isocalendar()
             return cls(iso[0], iso[1], "iso")

@@ -1,0 +1,130 @@
+"""Markdown helpers, checked by parsing their output with a real CommonMark parser (markdown-it-py)."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from markdown_it import MarkdownIt
+
+from ghdigest.mdtext import AnchorBook, escape, escape_table_cell, github_slug, sanitize_markdown
+
+PARSER = MarkdownIt("commonmark").enable(["strikethrough", "table"])
+
+NASTY = [
+    "plain words",
+    "*not emphasis*",
+    "_not emphasis_ and __not strong__",
+    "snake_case_name and a*b*c",
+    "[not a link](https://example.org)",
+    "![not an image](x.png)",
+    "<script>alert(1)</script>",
+    "<b>bold?</b> & <i>",
+    "# not a heading",
+    "## also not",
+    "ends with hashes ##",
+    "> not a quote",
+    "- not a list",
+    "+ not a list",
+    "1. not a list",
+    "2020) not a list",
+    "`not code`",
+    "~~not struck~~",
+    "back\\slash \\* stays",
+    "AT&T &copy; &#169; &amp;",
+    "pipes | in | text",
+    "emoji 🧠 and right-to-left עברית",
+    "日本語の見出し",
+    "=== not a setext underline",
+    "https://example.org/a_b_c",
+]
+
+
+def _rendered(markdown: str) -> str:
+    return PARSER.render(markdown)
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_escaped_text_renders_as_exactly_that_text(text: str) -> None:
+    expected = "<p>" + html.escape(text, quote=False).replace('"', "&quot;") + "</p>\n"
+    assert _rendered(escape(text)) == expected
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_escaped_text_is_exactly_the_heading_when_used_as_one(text: str) -> None:
+    expected = "<h3>" + html.escape(text, quote=False).replace('"', "&quot;") + "</h3>\n"
+    assert _rendered("### " + escape(text)) == expected
+
+
+def test_escape_joins_lines() -> None:
+    assert escape("two\nlines\tand  spaces") == "two lines and spaces"
+
+
+def test_table_cell_keeps_the_table_shape() -> None:
+    row = "| " + escape_table_cell("a | b") + " | c |"
+    rendered = _rendered("| h1 | h2 |\n|---|---|\n" + row + "\n")
+    assert rendered.count("<td>") == 2
+    assert "a | b" in html.unescape(rendered)
+
+
+def test_sanitize_keeps_markdown_but_not_html() -> None:
+    source = "Some *emphasis*, a [link](https://example.org), <b>raw</b> and <https://example.org/auto>."
+    rendered = _rendered(sanitize_markdown(source))
+    assert "<em>emphasis</em>" in rendered
+    assert '<a href="https://example.org">link</a>' in rendered
+    assert "&lt;b&gt;raw&lt;/b&gt;" in rendered
+    assert '<a href="https://example.org/auto">' in rendered
+    assert "<b>" not in rendered
+
+
+def test_sanitize_leaves_code_alone() -> None:
+    source = "Use `a<b>` inline.\n\n```python\nif a < b:\n    print('<x>')\n```\n\nAfter <img src=x onerror=alert(1)>"
+    out = sanitize_markdown(source)
+    rendered = _rendered(out)
+    assert "<code>a&lt;b&gt;</code>" in rendered
+    assert "if a &lt; b:" in rendered  # code block content shown verbatim (escaped by the HTML renderer)
+    assert "&amp;lt;" not in rendered  # and not double-escaped
+    assert "<img" not in rendered
+
+
+def test_sanitize_turns_headings_into_text_and_strips_blank_edges() -> None:
+    out = sanitize_markdown("\n\n# TL;DR\nbody\n\n")
+    tokens = PARSER.parse(out)
+    assert "heading_open" not in [t.type for t in tokens]
+    assert out == "\\# TL;DR\nbody"
+
+
+def test_sanitize_html_block_is_text() -> None:
+    rendered = _rendered(sanitize_markdown("<div>\n<script>x()</script>\n</div>"))
+    assert "<script>" not in rendered
+    assert "<div>" not in rendered
+
+
+@pytest.mark.parametrize(
+    ("heading", "slug"),
+    [  # anchors as GitHub gives them
+        ("Hello World", "hello-world"),
+        ("1. Machine Learning Papers", "1-machine-learning-papers"),
+        ("Examples of Machine Learning use cases", "examples-of-machine-learning-use-cases"),
+        ("Foo & Bar", "foo--bar"),
+        ("C++ rocks!", "c-rocks"),
+        ("snake_case", "snake_case"),
+        ("1. 机器学习论文", "1-机器学习论文"),
+        ("Über Café", "über-café"),
+        ("Editor's pickup", "editors-pickup"),
+        ("How Do the Hearts of Deep Fakes Beat?", "how-do-the-hearts-of-deep-fakes-beat"),
+        ("emoji 🧠 brain", "emoji--brain"),
+    ],
+)
+def test_github_slug(heading: str, slug: str) -> None:
+    assert github_slug(heading) == slug
+
+
+def test_anchor_book_numbers_repeats_like_github() -> None:
+    book = AnchorBook()
+    assert [book.anchor(h) for h in ["Intro", "Intro", "Intro-1", "Intro"]] == [
+        "intro",
+        "intro-1",
+        "intro-1-1",
+        "intro-2",
+    ]
