@@ -189,8 +189,7 @@ def validate(root: Path | None, output_format: str, strict: bool) -> None:
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         reporter.emit(diagnostics, err=False)
-    files = len(content.entries) + len(content.digests)
-    click.echo(f"ghdigest: checked {files} content file(s): {_summary(diagnostics)}", err=True)
+    click.echo(f"ghdigest: checked {content.files_read} content file(s): {_summary(diagnostics)}", err=True)
     failing = any(d.is_error or strict for d in diagnostics)
     sys.exit(EXIT_PROBLEMS if failing else EXIT_OK)
 

@@ -66,6 +66,8 @@ class Content:
     entries: tuple[StoredEntry, ...]
     digests: dict[str, StoredDigest]
     diagnostics: tuple[Diagnostic, ...]
+    files_read: int
+    """Number of content files found, whether or not they loaded."""
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -310,14 +312,36 @@ def _load_digests(config: Config, entries: list[StoredEntry], sink: list[Diagnos
     return digests
 
 
+def _stray_files(config: Config, sink: list[Diagnostic]) -> None:
+    """Warn about YAML files in folders that are not read, so nothing is silently left out."""
+    folder = config.content_dir
+    if not folder.is_dir():
+        return
+    read_folders = {folder, folder / DIGESTS_FOLDER}
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in YAML_SUFFIXES and path.parent not in read_folders and path.is_file():
+            sink.append(
+                Diagnostic(
+                    Location(_display(path, config.root)),
+                    Severity.WARNING,
+                    "ignored-file",
+                    "files in this folder are not read: entries belong directly in issues/, "
+                    "per-week files in issues/digests/",
+                )
+            )
+
+
 def load_content(config: Config) -> Content:
     """Read every content file under ``issues/``; problems are returned, not raised."""
     sink: list[Diagnostic] = []
+    _stray_files(config, sink)
     loaded = _load_entries(config, sink)
     _check_duplicates(loaded, sink)
     entries = [stored for stored, _ in loaded]
     digests = _load_digests(config, entries, sink)
-    return Content(config, tuple(entries), digests, tuple(sorted(set(sink), key=Diagnostic.sort_key)))
+    files_read = len(_discover(config.content_dir)) + len(_discover(config.content_dir / DIGESTS_FOLDER))
+    diagnostics = tuple(sorted(set(sink), key=Diagnostic.sort_key))
+    return Content(config, tuple(entries), digests, diagnostics, files_read)
 
 
 def check_content(config: Config) -> Content:
