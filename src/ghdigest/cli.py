@@ -226,8 +226,9 @@ def build_command(root: Path | None, out_dir: Path | None, week_id: str | None) 
             raise click.BadParameter(str(exc), param_hint="--week") from None
     result = build(config, out_dir, week)
     Reporter(config.root).emit(result.warnings, err=True)
+    weeks = ", ".join(result.weeks) if len(result.weeks) <= 3 else f"{result.weeks[0]} … {result.weeks[-1]}"
     click.echo(
-        f"ghdigest: built {len(result.weeks)} week(s) ({', '.join(result.weeks)}) into "
+        f"ghdigest: built {len(result.weeks)} week(s) ({weeks}) into "
         f"{_shown(result.out_dir)}: {len(result.changed)} of {len(result.files)} file(s) changed",
         err=True,
     )

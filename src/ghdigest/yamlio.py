@@ -46,8 +46,8 @@ _SafeConstructor.add_constructor(_TIMESTAMP_TAG, SafeConstructor.construct_yaml_
 _RoundTripConstructor.add_constructor(_TIMESTAMP_TAG, RoundTripConstructor.construct_yaml_str)
 
 
-def _yaml(typ: str) -> YAML:
-    yaml = YAML(typ=typ)
+def _yaml(typ: str, *, pure: bool = False) -> YAML:
+    yaml = YAML(typ=typ, pure=pure)
     yaml.Constructor = _SafeConstructor if typ == "safe" else _RoundTripConstructor
     yaml.allow_duplicate_keys = False
     return yaml
@@ -126,7 +126,12 @@ def _decode(raw: bytes, display_path: str) -> str:
 def parse_document(text: str, display_path: str) -> YamlDocument:
     """Parse YAML text holding exactly one document; raise DocumentError otherwise."""
     try:
-        documents = list(_yaml("safe").load_all(text))
+        try:
+            documents = list(_yaml("safe").load_all(text))
+        except MarkedYAMLError:
+            # Describe the error with the pure-Python parser: the C parser's messages and marks
+            # differ, and a diagnostic should read the same on every installation.
+            documents = list(_yaml("safe", pure=True).load_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and (
