@@ -21,7 +21,16 @@ from ghdigest import __version__
 from ghdigest.build import NothingToBuild, build
 from ghdigest.config import Config, find_root, load_config
 from ghdigest.content import load_content
-from ghdigest.errors import ConfigError, ContentError, Diagnostic, GhdigestError, OutputError, Severity
+from ghdigest.errors import (
+    ConfigError,
+    ContentError,
+    Diagnostic,
+    GhdigestError,
+    OutputError,
+    Severity,
+    sorted_diagnostics,
+)
+from ghdigest.render.markdown import check_templates
 from ghdigest.weeks import WeekError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -182,7 +191,8 @@ def validate(root: Path | None, output_format: str, strict: bool) -> None:
         click.echo(f"ghdigest: error: {exc}", err=True)
         raise click.exceptions.Exit(EXIT_CANNOT_RUN) from None
     content = load_content(config)
-    diagnostics = list(content.diagnostics)
+    template_problems = check_templates(config.templates_dir, config.settings.templates.strip("/"))
+    diagnostics = sorted_diagnostics([*content.diagnostics, *template_problems])
     reporter = Reporter(config.root)
     if output_format == "json":
         payload = {"diagnostics": [reporter.as_json(d) for d in diagnostics]}

@@ -102,7 +102,7 @@ class _Collector:
 def _discover(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and not p.name.startswith("."))
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith("."))
 
 
 def _display(path: Path, root: Path) -> str:
@@ -112,7 +112,11 @@ def _display(path: Path, root: Path) -> str:
 def _read(path: Path, config: Config, sink: list[Diagnostic]) -> YamlDocument | None:
     display = _display(path, config.root)
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            sink.append(Diagnostic(Location(display), Severity.ERROR, "broken-link", "symbolic link leads nowhere"))
+            return None
         if not target.is_relative_to(config.root.resolve()):
             sink.append(
                 Diagnostic(
@@ -165,12 +169,15 @@ def _entry_week(entry: Entry, config: Config, out: _Collector) -> Week | None:
             out.error(["week"], "invalid-week", f"week: {exc}")
             return None
     if entry.date is not None:
-        return config.week_of(entry.date)
+        try:
+            return config.week_of(entry.date)
+        except WeekError as exc:
+            out.error(["date"], "invalid-week", f"date: {exc}")
     return None
 
 
 def _entry_id(entry: Entry, key: str) -> str:
-    if entry.url:
+    if entry.url and identifiers.url_problem(entry.url) is None:
         return identifiers.canonical_id(entry.url)
     if entry.issue:
         return f"issue:{entry.issue.number}"
@@ -235,12 +242,24 @@ def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collecto
 
 def _load_entries(config: Config, sink: list[Diagnostic]) -> list[tuple[StoredEntry, YamlDocument]]:
     loaded = []
+    first_with_key: dict[str, Path] = {}
     for path in _discover(config.content_dir):
+        key = path.stem
+        earlier = first_with_key.setdefault(key, path)
+        if earlier is not path:
+            sink.append(
+                Diagnostic(
+                    Location(_display(path, config.root)),
+                    Severity.ERROR,
+                    "duplicate-file",
+                    f"{_display(earlier, config.root)} has the same key '{key}'; rename one",
+                )
+            )
+            continue
         document = _read(path, config, sink)
         if document is None:
             continue
         out = _Collector(document, sink)
-        key = path.stem
         if not _KEY.match(key):
             out.error(
                 [],
@@ -277,7 +296,9 @@ def _check_duplicates(loaded: list[tuple[StoredEntry, YamlDocument]], sink: list
             out.warning(["url"], "duplicate-link", f"the same link is already in {where}")
 
 
-def _load_digests(config: Config, entries: list[StoredEntry], sink: list[Diagnostic]) -> dict[str, StoredDigest]:
+def _load_digests(
+    config: Config, entries: list[StoredEntry], unloadable: set[str], sink: list[Diagnostic]
+) -> dict[str, StoredDigest]:
     by_ref: dict[str, StoredEntry] = {}
     for stored in entries:
         by_ref.setdefault(stored.id, stored)
@@ -285,6 +306,16 @@ def _load_digests(config: Config, entries: list[StoredEntry], sink: list[Diagnos
     weeks_shown = {e.week for e in entries if e.shown}
     digests: dict[str, StoredDigest] = {}
     for path in _discover(config.content_dir / DIGESTS_FOLDER):
+        if path.stem in digests:
+            sink.append(
+                Diagnostic(
+                    Location(_display(path, config.root)),
+                    Severity.ERROR,
+                    "duplicate-file",
+                    f"{digests[path.stem].path} is already the file of week {path.stem}",
+                )
+            )
+            continue
         document = _read(path, config, sink)
         if document is None:
             continue
@@ -301,6 +332,8 @@ def _load_digests(config: Config, entries: list[StoredEntry], sink: list[Diagnos
             out.error(["week"], "week-mismatch", f"week: '{digest.week}' differs from the file name's week {week.id}")
         for index, ref in enumerate(digest.order):
             target = by_ref.get(ref)
+            if target is None and ref in unloadable:
+                continue  # the entry's own file already has an error; do not pile on
             if target is None:
                 out.error(["order", index], "unknown-entry", f"order: no entry has the key or id '{ref}'")
             elif target.week != week:
@@ -316,10 +349,18 @@ def _stray_files(config: Config, sink: list[Diagnostic]) -> None:
     """Warn about YAML files in folders that are not read, so nothing is silently left out."""
     folder = config.content_dir
     if not folder.is_dir():
+        sink.append(
+            Diagnostic(
+                Location("issues"),
+                Severity.WARNING,
+                "no-content",
+                "there is no issues/ folder, so there is nothing to check or build",
+            )
+        )
         return
     read_folders = {folder, folder / DIGESTS_FOLDER}
     for path in sorted(folder.rglob("*")):
-        if path.suffix in YAML_SUFFIXES and path.parent not in read_folders and path.is_file():
+        if path.suffix.lower() in YAML_SUFFIXES and path.parent not in read_folders and path.is_file():
             sink.append(
                 Diagnostic(
                     Location(_display(path, config.root)),
@@ -338,7 +379,8 @@ def load_content(config: Config) -> Content:
     loaded = _load_entries(config, sink)
     _check_duplicates(loaded, sink)
     entries = [stored for stored, _ in loaded]
-    digests = _load_digests(config, entries, sink)
+    unloadable = {p.stem for p in _discover(config.content_dir)} - {e.key for e in entries}
+    digests = _load_digests(config, entries, unloadable, sink)
     files_read = len(_discover(config.content_dir)) + len(_discover(config.content_dir / DIGESTS_FOLDER))
     diagnostics = tuple(sorted(set(sink), key=Diagnostic.sort_key))
     return Content(config, tuple(entries), digests, diagnostics, files_read)

@@ -99,7 +99,11 @@ def canonical_id(url: str) -> str:
     found = doi(url)
     if found:
         return f"doi:{found}"
-    digest = hashlib.sha256(normalized_url(url).encode("utf-8")).hexdigest()
+    try:
+        comparable = normalized_url(url)
+    except ValueError:  # not a parsable URL (url_problem reports it); hash it as written
+        comparable = url.strip()
+    digest = hashlib.sha256(comparable.encode("utf-8")).hexdigest()
     return f"url:{digest[:16]}"
 
 

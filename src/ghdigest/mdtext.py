@@ -13,18 +13,27 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 _TRAILING_HASHES = re.compile(r"(#+)(\s*)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ATX_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=\s|$)")
-_CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)", re.DOTALL)
+# A heading marker, also inside block quotes and list items ("> # x", "- # x").
+_ATX_HEADING = re.compile(r"^((?: {0,3}(?:>|[-+*]|\d{1,9}[.)]) ?)*\s{0,3})(#{1,6})(?=\s|$)")
+# A line that would turn the paragraph above it into a heading (setext underline).
+_SETEXT_UNDERLINE = re.compile(r"^( {0,3}(?:> ?)*)(=+|-+)\s*$")
 _AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^<>\s]*>", re.IGNORECASE)
+_BACKTICKS = re.compile(r"`+")
 
 
 def escape(text: str) -> str:
     """Plain text made safe to place inline in Markdown: it renders as exactly this text, on one line."""
-    text = " ".join(text.split())
+    text = one_line(text)
     text = _INLINE_SPECIALS.sub(r"\\\1", text)
     text = _ENTITY.sub("&amp;", text)
-    text = _BLOCK_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", text, count=1)
-    return _TRAILING_HASHES.sub(lambda m: "\\#" * len(m.group(1)) + m.group(2), text)
+    # Trailing hashes first: they would be read as a heading's closing sequence.
+    text = _TRAILING_HASHES.sub(lambda m: "\\#" * len(m.group(1)) + m.group(2), text)
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", text, count=1)
+
+
+def one_line(text: str) -> str:
+    """Text on one line with single spaces: what a heading made of it shows."""
+    return " ".join(text.split())
 
 
 def escape_table_cell(text: str) -> str:
@@ -44,30 +53,64 @@ def _escape_html(segment: str) -> str:
     return "".join(out)
 
 
+def _code_spans(paragraph: str) -> list[tuple[int, int]]:
+    """Start and end of each code span, as CommonMark finds them, in linear time.
+
+    Left to right, a run of n backticks opens a span that the next run of exactly n closes;
+    a run with no such closer is literal text.
+    """
+    runs: list[tuple[int, int]] = []
+    for match in _BACKTICKS.finditer(paragraph):
+        start, length = match.start(), len(match.group())
+        if start > 0 and paragraph[start - 1] == "\\" and (start < 2 or paragraph[start - 2] != "\\"):
+            start, length = start + 1, length - 1  # an escaped backtick is text
+        if length:
+            runs.append((start, length))
+    by_length: dict[int, list[int]] = {}
+    for index, (_, length) in enumerate(runs):
+        by_length.setdefault(length, []).append(index)
+    cursor = dict.fromkeys(by_length, 0)  # per length: the first candidate closer not yet passed
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for index, (start, length) in enumerate(runs):
+        if start < position:
+            continue  # inside the previous span
+        candidates = by_length[length]
+        while cursor[length] < len(candidates) and candidates[cursor[length]] <= index:
+            cursor[length] += 1
+        if cursor[length] < len(candidates):
+            close_start, _ = runs[candidates[cursor[length]]]
+            spans.append((start, close_start + length))
+            position = close_start + length
+    return spans
+
+
+def _sanitize_paragraph(paragraph: str) -> str:
+    pieces, position = [], 0
+    for start, end in _code_spans(paragraph):
+        pieces.append(_escape_html(paragraph[position:start]))
+        pieces.append(paragraph[start:end])
+        position = end
+    pieces.append(_escape_html(paragraph[position:]))
+    return "".join(pieces)
+
+
 def sanitize_markdown(text: str) -> str:
-    """User Markdown kept as written except raw HTML (shown as text) and headings (made plain text)."""
-    lines = text.strip("\n").splitlines()
+    """User Markdown kept as written except raw HTML (shown as text), headings (made text), open fences (closed)."""
     out: list[str] = []
     fence: str | None = None
-    prose: list[str] = []
+    paragraph: list[str] = []
 
     def flush() -> None:
-        if not prose:
-            return
-        paragraph = "\n".join(prose)
-        pieces, position = [], 0
-        for match in _CODE_SPAN.finditer(paragraph):
-            pieces.append(_escape_html(paragraph[position : match.start()]))
-            pieces.append(match.group(0))
-            position = match.end()
-        pieces.append(_escape_html(paragraph[position:]))
-        out.extend("".join(pieces).split("\n"))
-        prose.clear()
+        if paragraph:
+            out.extend(_sanitize_paragraph("\n".join(paragraph)).split("\n"))
+            paragraph.clear()
 
-    for line in lines:
+    for line in text.strip("\n").splitlines():
         if fence is not None:
             out.append(line)
-            if line.strip().startswith(fence) and set(line.strip()) == {fence[0]}:
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
                 fence = None
             continue
         opening = _FENCE.match(line)
@@ -76,9 +119,18 @@ def sanitize_markdown(text: str) -> str:
             fence = opening.group(1)
             out.append(line)
             continue
-        prose.append(_ATX_HEADING.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", line))
+        if not line.strip():
+            flush()
+            out.append(line)
+            continue
+        underline = _SETEXT_UNDERLINE.match(line)
+        if underline and paragraph:
+            line = f"{underline.group(1)}\\{line[len(underline.group(1)) :]}"
+        paragraph.append(_ATX_HEADING.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", line))
     flush()
-    return "\n".join(line.rstrip() for line in out)
+    if fence is not None:
+        out.append(fence)  # an unclosed fence would swallow the rest of the digest
+    return "\n".join(out)
 
 
 def link_destination(url: str) -> str:

@@ -34,6 +34,13 @@ def _iso_date_text(value: Any) -> Any:
     raise ValueError("expected a date written YYYY-MM-DD")
 
 
+def _whole_number(value: Any) -> Any:
+    """Accept 12.0 as 12, as JSON Schema's ``integer`` does."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _no_duplicates(values: list[str]) -> list[str]:
     if len(set(values)) != len(values):
         raise ValueError("lists the same item more than once")
@@ -54,10 +61,10 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 WeekId = Annotated[str, StringConstraints(pattern=WEEK_ID_PATTERN)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=HTTP_URL_PATTERN)]
 Slug = Annotated[str, StringConstraints(max_length=64, pattern=SLUG_PATTERN)]
-NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 LocalizedText = Annotated[NonEmpty | dict[str, NonEmpty], AfterValidator(_language_keys)]
 UniqueTexts = Annotated[
-    list[Annotated[str, StringConstraints(min_length=1, max_length=100)]], AfterValidator(_no_duplicates)
+    list[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]], AfterValidator(_no_duplicates)
 ]
 
 
@@ -87,7 +94,7 @@ class Image(_Model):
 class LinkCard(_Model):
     """The preview card of a linked page: title, short description, site name."""
 
-    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]
     description: NonEmpty | None = None
     site: NonEmpty | None = None
 
@@ -95,7 +102,7 @@ class LinkCard(_Model):
 class IssueRef(_Model):
     """The GitHub issue an entry mirrors."""
 
-    number: Annotated[int, Field(ge=1)]
+    number: Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
     url: HttpUrl | None = None
     state: Literal["open", "closed"] | None = None
     updated_at: Annotated[str, StringConstraints(pattern=RFC3339_PATTERN)] | None = None
@@ -106,8 +113,8 @@ class Entry(_Model):
 
     kind: Kind
     status: Status = "selected"
-    headline: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
-    title: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    headline: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"\S")] | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")] | None = None
     url: HttpUrl | None = None
     summary: LocalizedText | None = None
     images: list[Image] = []
@@ -127,7 +134,7 @@ class Digest(_Model):
     """Per-week settings stored in ``issues/digests/<week>.yml``."""
 
     week: WeekId | None = None
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"\S")] | None = None
     intro: LocalizedText | None = None
     outro: LocalizedText | None = None
     order: Annotated[list[NonEmpty], AfterValidator(_no_duplicates)] = []
@@ -144,8 +151,10 @@ class Section(_Model):
 class Settings(_Model):
     """A digest repository's settings, from ``ghdigest.yml``."""
 
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    digest_title: Annotated[str, StringConstraints(min_length=1, max_length=300)] = "{title} #Week {week}, {year}"
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+    digest_title: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"\S")] = (
+        "{title} #Week {week}, {year}"
+    )
     language: Language = "en"
     week_scheme: Literal["us", "iso"] = "us"
     intro: LocalizedText | None = None

@@ -152,17 +152,17 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
         yield SchemaIssue(
             path, "wrong-type", f"{prefix}expected text or a map from language to text, found {_type_name(instance)}"
         )
+    elif kind == "pattern" and value == r"\S":
+        yield SchemaIssue(path, "empty-value", f"{prefix}must not be blank")
+    elif kind == "pattern" and "propertyNames" in error.absolute_schema_path:
+        code = error.schema.get("x-error-code", "invalid-key") if isinstance(error.schema, dict) else "invalid-key"
+        yield SchemaIssue((*path, instance), code, f"{prefix}key {instance!r} is not valid{_describe(error)}", True)
     elif kind == "pattern":
-        description = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
-        if "URL" in description:
-            code = "malformed-url"
-        elif "week" in description:
-            code = "malformed-week"
-        else:
-            code = "invalid-format"
+        # Stable codes come from the schema itself (x-error-code), never from its prose.
+        code = (
+            error.schema.get("x-error-code", "invalid-format") if isinstance(error.schema, dict) else "invalid-format"
+        )
         yield SchemaIssue(path, code, f"{prefix}{instance!r} is not valid{_describe(error)}")
-    elif kind == "propertyNames":
-        yield SchemaIssue(path, "invalid-key", f"{prefix}key {instance!r} is not valid{_describe(error)}")
     elif kind == "format":
         yield SchemaIssue(
             path,

@@ -18,6 +18,8 @@ SCHEMES: tuple[WeekScheme, ...] = ("us", "iso")
 
 _WEEK_ID = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _ONE_WEEK = dt.timedelta(days=7)
+#: Years a week may belong to; the range keeps every neighbouring date computable.
+MIN_YEAR, MAX_YEAR = 1000, 9998
 
 
 class WeekError(ValueError):
@@ -56,8 +58,8 @@ class Week:
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
             raise WeekError(f"unknown week scheme {self.scheme!r}; expected 'us' or 'iso'")
-        if not 1 <= self.year <= 9998:
-            raise WeekError(f"year {self.year} is out of range")
+        if not MIN_YEAR <= self.year <= MAX_YEAR:
+            raise WeekError(f"year {self.year} is out of range ({MIN_YEAR} to {MAX_YEAR})")
         last = weeks_in_year(self.year, self.scheme)
         if not 1 <= self.number <= last:
             raise WeekError(f"week {self.number} does not exist in {self.year} ({self.scheme} weeks run 1 to {last})")
@@ -75,6 +77,8 @@ class Week:
         """The week of ``scheme`` that holds ``day``."""
         if scheme not in SCHEMES:
             raise WeekError(f"unknown week scheme {scheme!r}; expected 'us' or 'iso'")
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise WeekError(f"{day.isoformat()} is out of range (years {MIN_YEAR} to {MAX_YEAR})")
         if scheme == "iso":
             iso = day.isocalendar()
             return cls(iso[0], iso[1], "iso")

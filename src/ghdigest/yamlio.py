@@ -6,6 +6,7 @@ numbers, runs only when a diagnostic needs a location, so clean content pays not
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError
 
 from ghdigest.errors import Diagnostic, Location, Severity
 
@@ -53,12 +54,35 @@ def _yaml(typ: str, *, pure: bool = False) -> YAML:
     return yaml
 
 
-def _plain(value: Any) -> Any:
-    """Turn loaded YAML into JSON-like data: every mapping key a string."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+#: Deeper nesting than this is refused: no content file needs it, and it guards the recursion.
+MAX_DEPTH = 32
+
+
+class _Unusable(Exception):
+    """Loaded data that content files may not hold; the message says why."""
+
+
+def _plain(value: Any, seen: set[int], depth: int = 0) -> Any:
+    """Turn loaded YAML into JSON-like data: string keys, no shared (aliased) lists or mappings."""
+    if isinstance(value, (dict, list)):
+        if depth > MAX_DEPTH:
+            raise _Unusable(f"data is nested more than {MAX_DEPTH} levels deep")
+        if id(value) in seen:
+            # An alias: expanding aliases of aliases can blow a small file up to gigabytes.
+            raise _Unusable("anchors and aliases (&name, *name) are not allowed in content files")
+        seen.add(id(value))
+        if isinstance(value, dict):
+            return {str(k): _plain(v, seen, depth + 1) for k, v in value.items()}
+        return [_plain(v, seen, depth + 1) for v in value]
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Unusable(
+                "text holds an escaped lone surrogate (such as \\ud800), which is not a character"
+            ) from None
+    elif not isinstance(value, (int, float, bool)) and value is not None:
+        raise _Unusable(f"values of type {type(value).__name__} are not allowed (only text, numbers, true/false)")
     return value
 
 
@@ -73,11 +97,21 @@ class YamlDocument:
 
     def _round_trip_tree(self) -> Any:
         if self._tree is None:
-            self._tree = _yaml("rt").load(self.text)
+            try:
+                self._tree = _yaml("rt", pure=True).load(self.text)
+            except Exception:  # positions are a courtesy: a file the fast parser read may still puzzle this one
+                self._tree = {}
         return self._tree
 
     def locate(self, path: JsonPath, *, key: bool = False) -> Location:
         """Line and column of the value at ``path`` (of its key when ``key``), or of its nearest parent."""
+        line, column = 0, 0
+        # Merge keys (<<) leave gaps in ruamel's position table; fall back to the file's start.
+        with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
+            line, column = self._position(path, key)
+        return Location(self.display_path, line + 1, column + 1)
+
+    def _position(self, path: JsonPath, key: bool) -> tuple[int, int]:
         node = self._round_trip_tree()
         line, column = 0, 0
         for depth, step in enumerate(path):
@@ -94,7 +128,7 @@ class YamlDocument:
                 node = node[step]
             else:
                 break
-        return Location(self.display_path, line + 1, column + 1)
+        return line, column
 
 
 def _diagnostic(display_path: str, line: int, column: int, code: str, message: str) -> Diagnostic:
@@ -144,14 +178,18 @@ def parse_document(text: str, display_path: str) -> YamlDocument:
         if code == "duplicate-key":
             what = what.replace("while constructing a mapping ", "")
         raise DocumentError(_diagnostic(display_path, line, column, code, f"invalid YAML: {what}".rstrip())) from None
-    except YAMLError as exc:
-        raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-syntax", f"invalid YAML: {exc}")) from None
     except RecursionError:
         raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-syntax", "invalid YAML: nested too deeply")) from None
+    except Exception as exc:  # the parser reads untrusted text: any failure is the file's, not ours
+        raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-syntax", f"invalid YAML: {exc}")) from None
     if len(documents) != 1:
         message = "file is empty" if not documents else "file holds more than one YAML document"
         raise DocumentError(_diagnostic(display_path, 1, 1, "yaml-documents", message))
-    return YamlDocument(display_path, text, _plain(documents[0]))
+    try:
+        data = _plain(documents[0], set())
+    except _Unusable as exc:
+        raise DocumentError(_diagnostic(display_path, 1, 1, "unsupported-yaml", str(exc))) from None
+    return YamlDocument(display_path, text, data)
 
 
 def load_document(path: Path, display_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDocument:

@@ -10,10 +10,55 @@ import jinja2
 
 from ghdigest import i18n, mdtext
 from ghdigest.content import StoredEntry
+from ghdigest.errors import Diagnostic, GhdigestError, Location, Severity
 from ghdigest.models import Language, localized
 from ghdigest.plan import DigestPlan, WeekPlan
 
 TEMPLATE_NAMES = ("digest.md.j2", "entry.md.j2", "index.md.j2")
+
+
+class TemplateFailure(GhdigestError):
+    """A repository's template cannot be read, parsed or filled in."""
+
+
+def check_templates(templates_dir: Path, display_prefix: str) -> list[Diagnostic]:
+    """Problems in a repository's own templates: syntax errors, unreadable or unused files."""
+    if not templates_dir.is_dir():
+        return []
+    env = environment(None)
+    found = []
+    for path in sorted(templates_dir.iterdir()):
+        display = f"{display_prefix}/{path.name}"
+        if path.name not in TEMPLATE_NAMES:
+            found.append(
+                Diagnostic(
+                    Location(display),
+                    Severity.WARNING,
+                    "unused-template",
+                    f"ghdigest only uses templates named {', '.join(TEMPLATE_NAMES)}",
+                )
+            )
+            continue
+        try:
+            env.parse(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            found.append(Diagnostic(Location(display), Severity.ERROR, "invalid-utf8", f"template is not UTF-8: {exc}"))
+        except jinja2.TemplateSyntaxError as exc:
+            found.append(
+                Diagnostic(
+                    Location(display, exc.lineno or 1), Severity.ERROR, "template-syntax", exc.message or str(exc)
+                )
+            )
+    return found
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateFailure(f"template {exc.filename or name}, line {exc.lineno}: {exc.message}") from None
+    except (jinja2.TemplateError, UnicodeDecodeError) as exc:
+        raise TemplateFailure(f"template {name} failed: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -61,15 +106,16 @@ def environment(templates_dir: Path | None) -> jinja2.Environment:
     return env
 
 
-def _entry_view(stored: StoredEntry, anchor: str, language: Language) -> RenderedEntry:
+def _entry_view(stored: StoredEntry, book: mdtext.AnchorBook, language: Language) -> RenderedEntry:
     entry = stored.entry
     card = entry.link_card
+    headline = entry.headline or entry.title or stored.key  # shown entries have a headline; inbox ones may not
     return RenderedEntry(
         key=stored.key,
         id=stored.id,
         kind=entry.kind,
-        headline=entry.headline or entry.title or stored.key,
-        anchor=anchor,
+        headline=headline,
+        anchor=book.anchor(mdtext.one_line(headline)),
         title=entry.title,
         url=entry.url,
         summary=localized(entry.summary, language),
@@ -88,18 +134,16 @@ def week_context(plan: WeekPlan, language: Language) -> dict[str, Any]:
     """The template context of one week, with anchors handed out in the built-in heading order."""
     labels = _labels(language)
     book = mdtext.AnchorBook()
-    book.anchor(plan.title)
+    book.anchor(mdtext.one_line(plan.title))
     picks_anchor = book.anchor(labels["picks"]) if plan.picks else None
     book.anchor(labels["contents"])
     sections = []
     views: dict[str, RenderedEntry] = {}
     for section in plan.sections:
-        heading = f"{section.number}. {section.spec.title}"
-        section_anchor = book.anchor(heading)
+        section_anchor = book.anchor(mdtext.one_line(f"{section.number}. {section.spec.title}"))
         entries = []
         for stored in section.entries:
-            headline = stored.entry.headline or stored.entry.title or stored.key
-            view = _entry_view(stored, book.anchor(headline), language)
+            view = _entry_view(stored, book, language)
             views[stored.key] = view
             entries.append(view)
         sections.append(
@@ -135,7 +179,7 @@ def week_context(plan: WeekPlan, language: Language) -> dict[str, Any]:
 
 def render_week(env: jinja2.Environment, plan: WeekPlan, language: Language) -> str:
     """The Markdown of one week's digest."""
-    return env.get_template("digest.md.j2").render(week_context(plan, language))
+    return _render(env, "digest.md.j2", week_context(plan, language))
 
 
 def render_index(env: jinja2.Environment, digest_plan: DigestPlan, all_weeks: list[WeekPlan]) -> str:
@@ -150,9 +194,10 @@ def render_index(env: jinja2.Environment, digest_plan: DigestPlan, all_weeks: li
         }
         for w in sorted(all_weeks, key=lambda w: w.week, reverse=True)
     ]
-    return env.get_template("index.md.j2").render(
-        title=digest_plan.site_title,
-        labels=_labels(digest_plan.language),
-        sections=[{"id": s.id, "title": s.title} for s in digest_plan.sections],
-        weeks=rows,
-    )
+    context = {
+        "title": digest_plan.site_title,
+        "labels": _labels(digest_plan.language),
+        "sections": [{"id": s.id, "title": s.title} for s in digest_plan.sections],
+        "weeks": rows,
+    }
+    return _render(env, "index.md.j2", context)
