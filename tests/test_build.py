@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -455,3 +456,26 @@ def test_help_explains_every_command() -> None:
 def test_project_root_is_the_example_repository() -> None:
     assert (PROJECT_ROOT / "ghdigest.yml").is_file()
     assert len(list((PROJECT_ROOT / "issues").glob("*.yml"))) == 14
+
+
+def test_anchor_follows_the_heading_as_shown(cli: Cli, make_repo: MakeRepo) -> None:
+    root = make_repo({"0001-a.yml": entry(headline="'A  double   space'", pick="true")})
+    text = _build_one(cli, root)
+    assert "- [A double space](#a-double-space)" in text
+    _fragments_resolve(text)
+
+
+def test_output_files_are_readable_by_others(cli: Cli, example_repo: Path) -> None:
+    assert cli("build", cwd=example_repo).exit_code == 0
+    mode = (example_repo / "dist" / "2020-W38.md").stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+def test_a_folder_in_the_way_stops_the_build_before_any_write(cli: Cli, example_repo: Path) -> None:
+    (example_repo / "dist" / "index.md").mkdir(parents=True)
+    result = cli("build", cwd=example_repo)
+    assert result.exit_code == 2
+    assert "dist/index.md: something other than a file is in the way" in result.stderr
+    assert not (example_repo / "dist" / "2020-W38.md").exists()

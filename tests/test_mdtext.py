@@ -128,3 +128,36 @@ def test_anchor_book_numbers_repeats_like_github() -> None:
         "intro-1-1",
         "intro-2",
     ]
+
+
+def test_unclosed_fence_is_closed_so_it_cannot_swallow_what_follows() -> None:
+    out = sanitize_markdown("```python\nprint(1)")
+    rendered = _rendered(out + "\n\n## Next section\n")
+    assert "<h2>Next section</h2>" in rendered
+
+
+def test_backticks_do_not_pair_across_paragraphs() -> None:
+    rendered = _rendered(sanitize_markdown("a ` b\n\n<img src=x onerror=alert(1)>\n\nc ` d"))
+    assert "<img" not in rendered
+
+
+def test_escaped_backticks_are_not_code() -> None:
+    rendered = _rendered(sanitize_markdown("\\`<b>x</b>\\`"))
+    assert "<b>" not in rendered
+
+
+@pytest.mark.parametrize(
+    "source", ["Setext heading\n---", "Setext heading\n===", "> # quoted", "- # listed", "1. # numbered"]
+)
+def test_no_heading_survives_in_user_markdown(source: str) -> None:
+    tokens = PARSER.parse(sanitize_markdown(source))
+    assert "heading_open" not in [t.type for t in tokens]
+
+
+def test_hard_line_breaks_are_kept() -> None:
+    assert "<br />" in _rendered(sanitize_markdown("line one  \nline two"))
+
+
+@pytest.mark.parametrize("text", ["#", "##", "# ##"])
+def test_text_of_hashes_is_escaped_once(text: str) -> None:
+    assert _rendered(escape(text)) == f"<p>{text}</p>\n"

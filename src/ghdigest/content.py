@@ -229,7 +229,7 @@ def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collecto
                     f"missing-{field}",
                     f"entry is {entry.status} but has no {field}; add one or set 'status: inbox'",
                 )
-        if week is None and entry.week is None:
+        if week is None and entry.week is None and entry.date is None:
             out.error(
                 [],
                 "no-week",

@@ -10,6 +10,13 @@ from pathlib import Path
 from ghdigest.errors import OutputError
 
 
+def _file_mode() -> int:
+    """The mode a plain new file gets under the current umask (mkstemp alone would give 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_text_atomic(path: Path, text: str) -> bool:
     """Write ``text`` to ``path`` through a temporary file and a rename; False when it already held it."""
     data = text.encode("utf-8")
@@ -21,6 +28,7 @@ def write_text_atomic(path: Path, text: str) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, _file_mode())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -36,6 +44,9 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
     """Write every ``relative name → text`` under ``out_dir``; return the files that changed."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder")
+    blocked = [name for name in sorted(files) if (out_dir / name).exists() and not (out_dir / name).is_file()]
+    if blocked:  # checked before writing anything, so a build never stops half-way
+        raise OutputError(f"cannot write {out_dir / blocked[0]}: something other than a file is in the way")
     changed = []
     try:
         for name in sorted(files):
@@ -43,5 +54,5 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
             if write_text_atomic(target, files[name]):
                 changed.append(target)
     except OSError as exc:
-        raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from exc
     return changed
