@@ -105,6 +105,20 @@ def _discover(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith("."))
 
 
+def _discover_unique(folder: Path, config: Config, sink: list[Diagnostic]) -> list[Path]:
+    """The YAML files of ``folder``, reporting a second file with the same name before the extension."""
+    first: dict[str, Path] = {}
+    unique = []
+    for path in _discover(folder):
+        earlier = first.setdefault(path.stem, path)
+        if earlier is path:
+            unique.append(path)
+        else:
+            message = f"{_display(earlier, config.root)} has the same name before the extension; keep one"
+            sink.append(Diagnostic(Location(_display(path, config.root)), Severity.ERROR, "duplicate-file", message))
+    return unique
+
+
 def _display(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
@@ -242,20 +256,8 @@ def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collecto
 
 def _load_entries(config: Config, sink: list[Diagnostic]) -> list[tuple[StoredEntry, YamlDocument]]:
     loaded = []
-    first_with_key: dict[str, Path] = {}
-    for path in _discover(config.content_dir):
+    for path in _discover_unique(config.content_dir, config, sink):
         key = path.stem
-        earlier = first_with_key.setdefault(key, path)
-        if earlier is not path:
-            sink.append(
-                Diagnostic(
-                    Location(_display(path, config.root)),
-                    Severity.ERROR,
-                    "duplicate-file",
-                    f"{_display(earlier, config.root)} has the same key '{key}'; rename one",
-                )
-            )
-            continue
         document = _read(path, config, sink)
         if document is None:
             continue
@@ -305,17 +307,7 @@ def _load_digests(
         by_ref[stored.key] = stored
     weeks_shown = {e.week for e in entries if e.shown}
     digests: dict[str, StoredDigest] = {}
-    for path in _discover(config.content_dir / DIGESTS_FOLDER):
-        if path.stem in digests:
-            sink.append(
-                Diagnostic(
-                    Location(_display(path, config.root)),
-                    Severity.ERROR,
-                    "duplicate-file",
-                    f"{digests[path.stem].path} is already the file of week {path.stem}",
-                )
-            )
-            continue
+    for path in _discover_unique(config.content_dir / DIGESTS_FOLDER, config, sink):
         document = _read(path, config, sink)
         if document is None:
             continue
