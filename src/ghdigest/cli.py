@@ -50,9 +50,7 @@ class Reporter:
 
     def line(self, diagnostic: Diagnostic) -> str:
         """``path:line:col: severity: message [code]``."""
-        loc = diagnostic.location
-        where = f"{self.display_path(loc.path)}:{loc.line}:{loc.column}"
-        return f"{where}: {diagnostic.severity.value}: {_one_line(diagnostic.message)} [{diagnostic.code}]"
+        return diagnostic.format(path=self.display_path(diagnostic.location.path))
 
     def annotation(self, diagnostic: Diagnostic) -> str:
         """A GitHub Actions workflow command that puts the diagnostic on the file's line."""
@@ -86,13 +84,6 @@ class Reporter:
             click.echo(self.line(diagnostic), err=err)
             if in_actions:
                 click.echo(self.annotation(diagnostic))
-
-
-def _one_line(message: str) -> str:
-    """A message with control characters shown as escapes, so user text cannot forge extra lines."""
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in message
-    )
 
 
 def _escape_command(value: str) -> str:

@@ -55,9 +55,18 @@ class Diagnostic:
         loc = self.location
         return (loc.path, loc.line, loc.column, self.code, self.message)
 
-    def format(self) -> str:
-        """Render as ``path:line:col: severity: message [code]``."""
-        return f"{self.location}: {self.severity.value}: {self.message} [{self.code}]"
+    def format(self, path: str | None = None) -> str:
+        """Render as ``path:line:col: severity: message [code]`` on one line, ``path`` replacing the stored one."""
+        loc = self.location
+        where = f"{loc.path if path is None else path}:{loc.line}:{loc.column}"
+        return f"{where}: {self.severity.value}: {one_line_message(self.message)} [{self.code}]"
+
+
+def one_line_message(message: str) -> str:
+    """A message with control characters shown as escapes, so user text cannot forge extra lines."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in message
+    )
 
 
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

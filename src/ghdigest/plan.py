@@ -91,13 +91,11 @@ def plan_week(content: Content, week: Week, neighbours: tuple[Week | None, Week 
     )
 
 
-def plan_digests(content: Content, only: Week | None = None) -> DigestPlan:
-    """Plan every week that has shown entries (or just ``only``), with prev/next links between them."""
+def plan_digests(content: Content) -> DigestPlan:
+    """Plan every week that has shown entries, with prev/next links between them."""
     weeks = content.weeks()
     plans = []
     for index, week in enumerate(weeks):
-        if only is not None and week != only:
-            continue
         previous = weeks[index - 1] if index > 0 else None
         following = weeks[index + 1] if index + 1 < len(weeks) else None
         plans.append(plan_week(content, week, (previous, following)))
