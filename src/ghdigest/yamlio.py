@@ -1,4 +1,4 @@
-"""The only ruamel.yaml user: load YAML files as plain data, and locate paths in them.
+"""The only ruamel.yaml user: load YAML files as plain data, locate paths in them, write them.
 
 Loading uses the fast safe loader; the slower round-trip loader, which keeps line and column
 numbers, runs only when a diagnostic needs a location, so clean content pays nothing for it.
@@ -7,7 +7,9 @@ numbers, runs only when a diagnostic needs a location, so clean content pays not
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import io
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from ghdigest.errors import Diagnostic, Location, Severity
 
@@ -206,3 +209,31 @@ def load_document(path: Path, display_path: str, max_bytes: int = DEFAULT_MAX_BY
             _diagnostic(display_path, 1, 1, "file-too-large", f"file is larger than {max_bytes:,} bytes")
         )
     return parse_document(_decode(raw, display_path), display_path)
+
+
+_UNICODE_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _for_writing(value: Any) -> Any:
+    """Plain data with multi-line text marked for literal blocks, the form people read and diff best."""
+    if isinstance(value, Mapping):
+        return {str(key): _for_writing(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_for_writing(item) for item in value]
+    if isinstance(value, str) and "\n" in value.rstrip("\n") and value.replace("\n", "").isprintable():
+        # The emitter falls back to a quoted scalar by itself when a literal block cannot hold the text.
+        return LiteralScalarString(value)
+    if isinstance(value, str) and _UNICODE_BREAKS.search(value):
+        # Plain and single-quoted scalars fold these line breaks on reading; double quotes escape them.
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def dump_document(data: Mapping[str, Any]) -> str:
+    """YAML text for plain data, keys in the order given; parse_document gives the same data back."""
+    yaml = YAML(typ="rt")
+    yaml.width = 4096  # one line per value: long text is never folded, so diffs stay line-for-line
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    stream = io.StringIO()
+    yaml.dump(_for_writing(data), stream)
+    return stream.getvalue()
