@@ -99,13 +99,27 @@ class LinkCard(_Model):
     site: NonEmpty | None = None
 
 
+Timestamp = Annotated[str, StringConstraints(pattern=RFC3339_PATTERN)]
+
+
+class IssueComment(_Model):
+    """A comment on a mirrored issue."""
+
+    id: Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
+    author: Annotated[str, StringConstraints(min_length=1)] | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+    body: str
+
+
 class IssueRef(_Model):
     """The GitHub issue an entry mirrors."""
 
     number: Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
     url: HttpUrl | None = None
     state: Literal["open", "closed"] | None = None
-    updated_at: Annotated[str, StringConstraints(pattern=RFC3339_PATTERN)] | None = None
+    updated_at: Timestamp | None = None
+    comments: list[IssueComment] = []
 
 
 class Entry(_Model):
@@ -148,6 +162,23 @@ class Section(_Model):
     title: LocalizedText | None = None
 
 
+class SyncSettings(_Model):
+    """How ``ghdigest sync`` mirrors issues, from the ``sync`` block of ``ghdigest.yml``."""
+
+    labels: UniqueTexts = []
+    state: Literal["open", "closed", "all"] = "all"
+    comments: bool = False
+    vanished: Literal["keep", "skip", "delete"] = "skip"
+    default_kind: Kind = "paper"
+    ready_status: Literal["inbox", "selected"] = "selected"
+    kind_prefix: str = "kind:"
+    week_prefix: Annotated[str, StringConstraints(min_length=1)] = "week:"
+    status_prefix: Annotated[str, StringConstraints(min_length=1)] = "status:"
+    topic_prefix: str = ""
+    pick_label: NonEmpty = "pick"
+    ignore_labels: Annotated[list[NonEmpty], AfterValidator(_no_duplicates)] = []
+
+
 class Settings(_Model):
     """A digest repository's settings, from ``ghdigest.yml``."""
 
@@ -162,6 +193,7 @@ class Settings(_Model):
     sections: Annotated[list[Section], Field(min_length=1)] | None = None
     site_url: HttpUrl | None = None
     repo: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] | None = None
+    sync: SyncSettings = SyncSettings()
     templates: NonEmpty = "templates"
     output: NonEmpty = "dist"
 
