@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -30,8 +31,14 @@ from ghdigest.errors import (
     Severity,
     sorted_diagnostics,
 )
+from ghdigest.forms import issue_forms
+from ghdigest.github import RestClient, api_url_from, token_from
+from ghdigest.output import write_tree
 from ghdigest.render.markdown import check_templates
+from ghdigest.schema import load_schema
+from ghdigest.sync import SyncReport, label_rules, sync
 from ghdigest.weeks import WeekError
+from ghdigest.yamlio import dump_document
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -249,3 +256,177 @@ def _shown(path: Path) -> str:
     full = Path(os.path.abspath(path))
     cwd = Path.cwd().resolve()
     return full.relative_to(cwd).as_posix() if full.is_relative_to(cwd) else str(full)
+
+
+_REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+class _PageProgress:
+    """A progress bar over list pages, on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not self.enabled or not total or total < 3:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="reading issues", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command(name="sync")
+@ROOT_ARGUMENT
+@click.option("--repo", metavar="OWNER/NAME", default=None, help="Repository of the issues (default: 'repo' setting).")
+@click.option("--push", is_flag=True, help="Also open issues for new entries and write local edits back to issues.")
+@click.option("--dry-run", is_flag=True, help="Read from GitHub and print what would change; write nothing.")
+@click.option("--full", is_flag=True, help="Read every issue, not only those changed since the last sync.")
+@click.option(
+    "--api-url",
+    metavar="URL",
+    default=None,
+    help="GitHub API base (default: $GITHUB_API_URL, else https://api.github.com).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per changed file; json: the whole report on stdout.",
+)
+@handle_errors
+def sync_command(
+    root: Path | None, repo: str | None, push: bool, dry_run: bool, full: bool, api_url: str | None, output_format: str
+) -> None:
+    """Mirror the repository's issues into issues/<number>-<slug>.yml, one file per issue.
+
+    Only issues changed since the last sync are read (the state is kept in
+    issues/.sync-state.json; commit it with the entries), and when nothing changed the sync
+    costs one conditional request. A file edited here whose issue also changed on GitHub is
+    not overwritten: both versions are shown and the exit code is 1. Pull requests are never
+    entries. The token comes from GITHUB_TOKEN or GH_TOKEN; --push needs one.
+
+    Exit codes: 0 synced, 1 conflicts, 2 could not run.
+    """
+    config = _config(root)
+    repo = repo or config.settings.repo
+    if not repo:
+        raise click.UsageError("no repository: pass --repo OWNER/NAME or set 'repo' in ghdigest.yml")
+    if not _REPO_PATTERN.match(repo):
+        raise click.BadParameter(f"{repo!r} is not OWNER/NAME", param_hint="--repo")
+    token = token_from()
+    if push and not dry_run and token is None:
+        raise _fail("--push writes issues and needs a token: set GITHUB_TOKEN or GH_TOKEN", EXIT_CANNOT_RUN)
+    client = RestClient(repo, api_url_from(api_url), token)
+    progress = _PageProgress()
+    try:
+        report = sync(config, client, dry_run=dry_run, push=push, full=full, progress=progress)
+    finally:
+        progress.close()
+        client.close()
+    _print_sync_report(report, output_format)
+    sys.exit(EXIT_PROBLEMS if report.conflicts else EXIT_OK)
+
+
+def _print_sync_report(report: SyncReport, output_format: str) -> None:
+    if output_format == "json":
+        payload = {
+            "repo": report.repo,
+            "dry_run": report.dry_run,
+            "not_modified": report.not_modified,
+            "issues_read": report.issues_read,
+            "pull_requests_skipped": report.pull_requests_skipped,
+            "requests": report.requests,
+            "changes": [
+                {"action": c.action, "path": c.path, "old_path": c.old_path, "issue": c.number} for c in report.changes
+            ],
+            "pushed": [
+                {"action": p.action, "path": p.path, "issue": p.number, "title": p.title} for p in report.pushed
+            ],
+            "conflicts": [
+                {"issue": c.number, "path": c.path, "reason": c.reason, "diff": c.diff()} for c in report.conflicts
+            ],
+            "notices": report.notices,
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        would = "would " if report.dry_run else ""
+        for change in report.changes:
+            if change.action == "rename":
+                click.echo(f"{would}rename {change.old_path} -> {change.path} (#{change.number})")
+            else:
+                verb = {"create": "create", "update": "update", "delete": "delete", "skip": "skip"}[change.action]
+                click.echo(f"{would}{verb} {change.path} (#{change.number})")
+        for pushed in report.pushed:
+            target = f"#{pushed.number}" if pushed.number else "a new issue"
+            verb = {"open": "open", "edit": "edit", "adopt": "link"}[pushed.action]
+            click.echo(f"{would}{verb} {target} from {pushed.path}: {pushed.title}")
+    for notice in report.notices:
+        click.echo(f"ghdigest: {notice}", err=True)
+    for conflict in report.conflicts:
+        click.echo(f"ghdigest: conflict: {conflict.path} (#{conflict.number}): {conflict.reason}", err=True)
+        if output_format != "json":
+            click.echo(conflict.diff(), err=True, nl=False)
+    if report.conflicts:
+        click.echo(
+            "ghdigest: conflicting files were left as they are; to take the issue's version, delete the file and "
+            "sync again; to keep yours, copy your change into the issue on GitHub",
+            err=True,
+        )
+    state = "unchanged (304)" if report.not_modified else f"{report.issues_read} issue(s) read"
+    click.echo(
+        f"ghdigest: {'dry run: ' if report.dry_run else ''}synced {report.repo}: {state}, "
+        f"{len(report.changes)} file change(s), {len(report.pushed)} pushed, {len(report.conflicts)} conflict(s); "
+        f"{report.requests} request(s)",
+        err=True,
+    )
+
+
+FORMS_FOLDER = ".github/ISSUE_TEMPLATE"
+
+
+@main.command(name="forms")
+@ROOT_ARGUMENT
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing the forms that differ from the schemas.")
+@handle_errors
+def forms_command(root: Path | None, check: bool) -> None:
+    """Write the issue forms (paper, article, use case, other) into .github/ISSUE_TEMPLATE/.
+
+    The forms are generated from the entry schema and the label settings of ghdigest.yml,
+    and what a form collects reads back through 'ghdigest sync' as the same entry fields.
+    Rerun it after upgrading ghdigest or changing the 'sync' settings; --check in CI
+    catches forms that drifted. The kind labels the forms apply (kind:paper, ...) must exist
+    in the repository: GitHub does not create labels for issue forms.
+    """
+    config = _config(root)
+    folder = config.root / FORMS_FOLDER
+    wanted = {
+        name: dump_document(document)
+        for name, document in issue_forms(load_schema("entry"), rules=label_rules(config.settings.sync)).items()
+    }
+    differing = [name for name, text in wanted.items() if _read_text(folder / name) != text]
+    if check:
+        for name in differing:
+            click.echo(f"{FORMS_FOLDER}/{name}")
+        if differing:
+            raise _fail(f"{len(differing)} issue form(s) differ from the schemas; run 'ghdigest forms'", EXIT_PROBLEMS)
+        click.echo(f"ghdigest: the {len(wanted)} issue form files are up to date", err=True)
+        return
+    changed = write_tree(folder, wanted)
+    for path in changed:
+        click.echo(_shown(path))
+    click.echo(f"ghdigest: {len(changed)} of {len(wanted)} issue form file(s) written to {FORMS_FOLDER}", err=True)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -17,6 +17,19 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
+_TEMPORARY_SUFFIX = ".tmp"
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete temporary files an interrupted write left in ``folder`` (never the files they were for)."""
+    removed = []
+    for path in folder.glob(f".*{_TEMPORARY_SUFFIX}"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def write_text_atomic(path: Path, text: str) -> bool:
     """Write ``text`` to ``path`` through a temporary file and a rename; False when it already held it."""
     data = text.encode("utf-8")
@@ -26,7 +39,7 @@ def write_text_atomic(path: Path, text: str) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMPORARY_SUFFIX)
     try:
         os.fchmod(handle, _file_mode())
         with os.fdopen(handle, "wb") as stream:

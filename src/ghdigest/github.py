@@ -1,0 +1,286 @@
+"""The only PyGithub user: the few GitHub REST calls sync makes, with errors people can act on.
+
+Everything goes through PyGithub's ``Requester`` (authentication, connection reuse, waiting out
+rate limits), but list pages are requested directly rather than through ``PaginatedList``:
+conditional requests (``If-None-Match`` → 304) are what make a no-change sync nearly free, and
+``PaginatedList`` turns a 304 into an empty list without saying so.
+
+Retries: GET and PATCH are retried on 5xx, 429 and secondary rate limits (they are idempotent
+here); POST never is, because a create that failed on the way back may have happened. A POST
+whose outcome is unknown raises :class:`WriteOutcomeUnknown` and the caller looks before it tries
+again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+
+from ghdigest.errors import GhdigestError
+
+DEFAULT_API_URL = "https://api.github.com"
+#: Longest wait for a rate limit to reset before giving up, in seconds.
+DEFAULT_MAX_RATE_LIMIT_WAIT = 900
+DEFAULT_TIMEOUT = 30
+_RETRIED_METHODS = frozenset({"GET", "HEAD", "PATCH"})
+_TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
+
+
+class GitHubError(GhdigestError):
+    """A GitHub request failed, or GitHub cannot be reached; the message says what to do."""
+
+
+class WriteOutcomeUnknown(GitHubError):
+    """A create request failed in a way that does not tell whether GitHub carried it out."""
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list: its items, or ``not_modified`` when GitHub answered 304."""
+
+    not_modified: bool
+    items: list[dict[str, Any]]
+    etag: str | None
+    next_url: str | None
+    last_page: int | None = None
+
+
+@dataclass(frozen=True)
+class IssueLookup:
+    """What became of an issue: found, deleted (410), moved elsewhere (301), or missing (404)."""
+
+    status: Literal["found", "deleted", "moved", "missing"]
+    issue: dict[str, Any] | None = None
+
+
+class GitHubApi(Protocol):
+    """The calls sync needs; :class:`RestClient` talks to GitHub, tests may substitute their own."""
+
+    repo: str
+
+    def list_page(self, path_or_url: str, params: Mapping[str, str], etag: str | None = None) -> ListPage:
+        """One page of a list endpoint (a path under the repository, or a ``Link`` next URL)."""
+        ...
+
+    def get_issue(self, number: int) -> IssueLookup:
+        """The issue ``number`` now, or what became of it."""
+        ...
+
+    def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        """Open an issue; WriteOutcomeUnknown when it may or may not exist now."""
+        ...
+
+    def update_issue(self, number: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change an issue's title, body, labels or state; the issue as it is afterwards."""
+        ...
+
+
+def api_url_from(option: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """The API base: the option, else GITHUB_API_URL (set by Actions and Enterprise), else api.github.com."""
+    return (option or environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+
+
+def token_from(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The token from GITHUB_TOKEN, else GH_TOKEN; None when neither is set."""
+    return environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or None
+
+
+def _link_targets(header: str | None) -> dict[str, str]:
+    """``rel → URL`` from a ``Link`` header."""
+    targets: dict[str, str] = {}
+    for part in (header or "").split(","):
+        url_part, _, params = part.partition(";")
+        url = url_part.strip().strip("<>")
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "rel" and url:
+                targets[value.strip('"')] = url
+    return targets
+
+
+def _page_number(url: str | None) -> int | None:
+    if url is None:
+        return None
+    for pair in urlsplit(url).query.split("&"):
+        name, _, value = pair.partition("=")
+        if name == "page" and value.isdigit():
+            return int(value)
+    return None
+
+
+def _message(body: str) -> str:
+    """GitHub's own explanation from an error body, without echoing anything else."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    message = data.get("message") if isinstance(data, dict) else None
+    return str(message)[:300] if message else ""
+
+
+@dataclass
+class RestClient:
+    """GitHub's REST API through PyGithub, for one repository."""
+
+    repo: str
+    api_url: str = DEFAULT_API_URL
+    token: str | None = field(default=None, repr=False)
+    timeout: int = DEFAULT_TIMEOUT
+    max_rate_limit_wait: int = DEFAULT_MAX_RATE_LIMIT_WAIT
+    retries: int = 5
+    requests_made: int = 0
+    _github: Github = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        retry = GithubRetry(
+            total=self.retries,
+            backoff_factor=1.0,
+            backoff_max=30,
+            status_forcelist=list(_TRANSIENT_STATUSES),
+            allowed_methods=_RETRIED_METHODS,
+            max_rate_limit_wait=self.max_rate_limit_wait,
+            secondary_rate_wait=60,
+        )
+        self._github = Github(
+            base_url=self.api_url,
+            auth=Auth.Token(self.token) if self.token else None,
+            timeout=self.timeout,
+            per_page=100,
+            retry=retry,
+            lazy=True,
+            # PyGithub sleeps 0.25 s before every request and 1 s before every write by default;
+            # sync makes few requests and rate limits are honoured through the retry policy.
+            seconds_between_requests=None,
+            seconds_between_writes=0.2,
+        )
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._github.close()
+
+    @property
+    def _base(self) -> str:
+        return f"/repos/{self.repo}"
+
+    def _request(
+        self,
+        verb: str,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> tuple[int, dict[str, Any], str]:
+        self.requests_made += 1
+        requester = self._github.requester
+        try:
+            return requester.requestJson(verb, url, dict(params) if params else None, dict(headers or {}), body)
+        except GithubException as exc:  # rate limit that would take too long to wait out
+            raise GitHubError(self._explain(exc.status, _message(json.dumps(exc.data)), verb)) from None
+        except requests.exceptions.RetryError:
+            raise GitHubError(
+                f"GitHub kept failing ({verb} {self._shown(url)}) after {self.retries} retries; try again later"
+            ) from None
+        except (requests.exceptions.RequestException, OSError) as exc:
+            if verb == "POST":
+                raise WriteOutcomeUnknown(f"no answer from GitHub to {verb} {self._shown(url)}") from None
+            raise GitHubError(f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}") from None
+        except RuntimeError as exc:  # PyGithub refuses redirects to another host or scheme
+            raise GitHubError(f"GitHub answered {verb} {self._shown(url)} with an unusable redirect: {exc}") from None
+
+    def _shown(self, url: str) -> str:
+        return urlsplit(url).path or url
+
+    def _explain(self, status: int, message: str, verb: str) -> str:
+        said = f" ({message})" if message else ""
+        if status == 401:
+            return f"GitHub refused the token{said}: set GITHUB_TOKEN or GH_TOKEN to a valid token"
+        if status == 403 and "rate limit" in message.lower():
+            return f"GitHub's rate limit is used up{said}; wait for it to reset or use a token"
+        if status in (403, 404) and verb != "GET":
+            return f"GitHub did not allow writing to {self.repo}{said}: the token needs the issues: write permission"
+        if status == 404:
+            return f"repository {self.repo} not found at {self.api_url}, or the token cannot see it{said}"
+        return f"GitHub answered {status}{said}"
+
+    def _json(self, status: int, body: str, verb: str, url: str) -> Any:
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise GitHubError(f"GitHub sent an unreadable answer ({status}) to {verb} {self._shown(url)}") from None
+
+    def list_page(self, path_or_url: str, params: Mapping[str, str], etag: str | None = None) -> ListPage:
+        """One page of a list endpoint (a path under the repository, or a ``Link`` next URL)."""
+        url = path_or_url if "://" in path_or_url else f"{self._base}{path_or_url}"
+        headers = {"If-None-Match": etag} if etag else {}
+        for attempt in range(2):
+            status, response_headers, body = self._request("GET", url, params, headers)
+            if status == 304:
+                return ListPage(True, [], etag, None)
+            if status != 200:
+                raise GitHubError(self._explain(status, _message(body), "GET"))
+            try:
+                items = json.loads(body)
+            except ValueError:
+                if attempt == 0:
+                    continue  # a cut-off answer: GET is safe to repeat
+                raise GitHubError(f"GitHub sent an unreadable list for {self._shown(url)}") from None
+            if not isinstance(items, list):
+                raise GitHubError(f"GitHub sent something other than a list for {self._shown(url)}")
+            links = _link_targets(response_headers.get("link"))
+            return ListPage(
+                False, items, response_headers.get("etag"), links.get("next"), _page_number(links.get("last"))
+            )
+        raise AssertionError("unreachable")
+
+    def get_issue(self, number: int) -> IssueLookup:
+        """The issue ``number`` now, or what became of it."""
+        url = f"{self._base}/issues/{number}"
+        status, _, body = self._request("GET", url)
+        if status == 410:
+            return IssueLookup("deleted")
+        if status == 404:
+            return IssueLookup("missing")
+        if status == 301:
+            return IssueLookup("moved")
+        if status != 200:
+            raise GitHubError(self._explain(status, _message(body), "GET"))
+        issue = self._json(status, body, "GET", url)
+        # PyGithub follows the 301 of a transferred issue on the same host: the answer is then
+        # an issue of another repository.
+        repository_url = str(issue.get("repository_url", ""))
+        if not repository_url.rstrip("/").endswith(f"/repos/{self.repo}") or issue.get("number") != number:
+            return IssueLookup("moved", issue)
+        return IssueLookup("found", issue)
+
+    def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        """Open an issue; WriteOutcomeUnknown when it may or may not exist now."""
+        url = f"{self._base}/issues"
+        status, _, text = self._request("POST", url, body={"title": title, "body": body, "labels": labels})
+        if status == 201:
+            try:
+                created = json.loads(text)
+            except ValueError:
+                raise WriteOutcomeUnknown("GitHub's answer to creating an issue was cut off") from None
+            if isinstance(created, dict):
+                return created
+        if status >= 500 or status in (201, 429) or (status == 403 and "rate limit" in _message(text).lower()):
+            raise WriteOutcomeUnknown(f"GitHub answered {status} to creating an issue")
+        raise GitHubError(self._explain(status, _message(text), "POST"))
+
+    def update_issue(self, number: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change an issue's title, body, labels or state; the issue as it is afterwards."""
+        url = f"{self._base}/issues/{number}"
+        status, _, text = self._request("PATCH", url, body=dict(changes))
+        if status != 200:
+            raise GitHubError(self._explain(status, _message(text), "PATCH"))
+        updated = self._json(status, text, "PATCH", url)
+        if not isinstance(updated, dict):
+            raise GitHubError(f"GitHub sent something other than an issue for {self._shown(url)}")
+        return updated
