@@ -441,16 +441,19 @@ def test_python_dash_m_and_console_script(example_repo: Path, tmp_path: Path) ->
     assert (out / "2020-W38.md").read_bytes() == (GOLDEN / "seed" / "2020-W38.md").read_bytes()
 
 
-def test_help_explains_every_command() -> None:
-    run = subprocess.run([sys.executable, "-m", "ghdigest", "--help"], capture_output=True, text=True, check=False)
-    assert run.returncode == 0
-    for command in ("build", "validate"):
-        assert command in run.stdout
-        sub = subprocess.run(
-            [sys.executable, "-m", "ghdigest", command, "--help"], capture_output=True, text=True, check=False
-        )
-        assert sub.returncode == 0
+def test_help_explains_every_command_and_the_readme_documents_it(cli: Cli) -> None:
+    from ghdigest.cli import main
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    listing = cli("--help")
+    assert listing.exit_code == 0
+    assert set(main.commands) >= {"build", "validate", "sync", "forms"}
+    for command in main.commands:
+        assert command in listing.stdout
+        sub = cli(command, "--help")
+        assert sub.exit_code == 0
         assert "ROOT" in sub.stdout
+        assert f"ghdigest {command} " in readme, f"README does not document 'ghdigest {command}'"
 
 
 def test_project_root_is_the_example_repository() -> None:

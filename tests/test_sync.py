@@ -14,7 +14,7 @@ import pytest
 from click.testing import Result
 
 from ghdigest.config import load_config
-from ghdigest.github import RestClient
+from ghdigest.github import GitHubError, RestClient
 from ghdigest.sync import STATE_FILE, sync
 from ghdigest.yamlio import parse_document
 from tests.conftest import write_files
@@ -441,3 +441,51 @@ def _library_sync(stub: GitHubStub, root: Path, **options: Any) -> None:
         sync(load_config(root), client, **options)
     finally:
         client.close()
+
+
+def test_api_base_and_token_come_from_the_environment(
+    stub: GitHubStub, papers: StubRepo, root: Path, cli: Callable[..., Result]
+) -> None:
+    number = papers.add_issue("A paper", paper_body(1))
+    result = cli("sync", str(root), env={"GITHUB_API_URL": stub.base_url, "GITHUB_TOKEN": "", "GH_TOKEN": TOKEN})
+    assert result.exit_code == 0, result.stderr
+    assert list(entry_files(root)) == [f"{number}-a-paper.yml"]
+    assert stub.requests[0].headers["authorization"].endswith(TOKEN)
+
+
+def test_an_exhausted_rate_limit_is_waited_out_until_its_reset(stub: GitHubStub, papers: StubRepo, root: Path) -> None:
+    number = papers.add_issue("A paper", paper_body(1))
+    stub.rate_limit_reset_seconds = 1
+    stub.rate_limit_remaining = 0
+
+    _library_sync(stub, root)
+
+    assert [r.status for r in stub.requests][0] == 403
+    assert stub.requests[-1].status == 200
+    assert list(entry_files(root)) == [f"{number}-a-paper.yml"]
+
+
+def test_a_rate_limit_too_far_away_is_a_clear_error(stub: GitHubStub, papers: StubRepo, root: Path) -> None:
+    papers.add_issue("A paper", paper_body(1))
+    stub.rate_limit_reset_seconds = 3600
+    stub.rate_limit_remaining = 0
+    client = RestClient("octo/papers", stub.base_url, TOKEN, max_rate_limit_wait=5)
+    with pytest.raises(GitHubError, match="rate limit"):
+        sync(load_config(root), client)
+    client.close()
+    assert entry_files(root) == {}
+
+
+def test_an_issue_read_into_an_invalid_entry_is_kept_whole_as_inbox(
+    monkeypatch: pytest.MonkeyPatch, stub: GitHubStub, papers: StubRepo, root: Path
+) -> None:
+    import ghdigest.sync
+    from ghdigest.intake import Intake
+
+    # Stands in for a reading bug: the sync must still write a valid file and lose no text.
+    monkeypatch.setattr(ghdigest.sync, "parse_issue", lambda *a, **k: Intake({"kind": "nope"}, None, ()))
+    number = papers.add_issue("A paper", paper_body(1))
+    _library_sync(stub, root)
+    data = data_of(root, f"{number}.yml")
+    assert data["status"] == "inbox"
+    assert data["notes"]["Text"] == paper_body(1)

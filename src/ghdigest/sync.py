@@ -405,7 +405,14 @@ class _Sync:
             default_kind=self.settings.default_kind,
             ready_status=self.settings.ready_status,
         )
-        return dict(intake.fields), intake.marker
+        fields = dict(intake.fields)
+        if schema.validate("entry", fields):
+            # A reading the schema refuses is a bug of ours; the issue's text must still not be lost.
+            self.report.notices.append(f"issue #{issue.get('number')} could not be read; kept as an inbox entry")
+            fields = {"kind": self.settings.default_kind, "status": "inbox"}
+            if issue.get("body"):
+                fields["notes"] = {"Text": str(issue["body"])}
+        return fields, intake.marker
 
     def _issue_ref(self, issue: dict[str, Any], comments: list[dict[str, Any]] | None) -> dict[str, Any]:
         ref: dict[str, Any] = {"number": int(issue["number"])}
