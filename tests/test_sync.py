@@ -460,7 +460,7 @@ def test_an_exhausted_rate_limit_is_waited_out_until_its_reset(stub: GitHubStub,
 
     _library_sync(stub, root)
 
-    assert [r.status for r in stub.requests][0] == 403
+    assert stub.requests[0].status == 403
     assert stub.requests[-1].status == 200
     assert list(entry_files(root)) == [f"{number}-a-paper.yml"]
 
