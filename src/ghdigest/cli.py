@@ -409,7 +409,9 @@ def forms_command(root: Path | None, check: bool) -> None:
     folder = config.root / FORMS_FOLDER
     wanted = {
         name: dump_document(document)
-        for name, document in issue_forms(load_schema("entry"), rules=label_rules(config.settings.sync)).items()
+        for name, document in issue_forms(
+            load_schema("entry"), rules=label_rules(config.settings.sync), labels=config.settings.sync.labels
+        ).items()
     }
     differing = [name for name, text in wanted.items() if _read_text(folder / name) != text]
     if check:

@@ -7,7 +7,7 @@ the entry schema, so the forms say what the schema says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from ghdigest.intake import FIELDS_BY_NAME, KIND_FORM_FIELDS, PICK_OPTION, FormField, LabelRules
@@ -59,8 +59,14 @@ def _item(form_field: FormField, entry_schema: Mapping[str, Any], required: bool
     return item
 
 
-def issue_forms(entry_schema: Mapping[str, Any], *, rules: LabelRules | None = None) -> dict[str, dict[str, Any]]:
-    """File name -> document for ``.github/ISSUE_TEMPLATE/``: one form per kind, and ``config.yml``."""
+def issue_forms(
+    entry_schema: Mapping[str, Any], *, rules: LabelRules | None = None, labels: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """File name -> document for ``.github/ISSUE_TEMPLATE/``: one form per kind, and ``config.yml``.
+
+    ``labels`` are added to every form: the labels sync selects issues by, so that an issue
+    opened through a form is one sync mirrors.
+    """
     rules = rules or LabelRules()
     forms: dict[str, dict[str, Any]] = {}
     for kind, file_name, name, description in _FORMS:
@@ -70,7 +76,7 @@ def issue_forms(entry_schema: Mapping[str, Any], *, rules: LabelRules | None = N
         forms[file_name] = {
             "name": name,
             "description": description,
-            "labels": [rules.kind_label(kind)],
+            "labels": [rules.kind_label(kind), *(label for label in labels if label != rules.kind_label(kind))],
             "body": body,
         }
     forms["config.yml"] = {"blank_issues_enabled": True}

@@ -41,6 +41,14 @@ class WriteOutcomeUnknown(GitHubError):
     """A create request failed in a way that does not tell whether GitHub carried it out."""
 
 
+class RateLimited(GitHubError):
+    """GitHub refused a write until later (secondary rate limit); ``wait`` is how long, in seconds."""
+
+    def __init__(self, message: str, wait: float) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
 @dataclass(frozen=True)
 class ListPage:
     """One page of a list: its items, or ``not_modified`` when GitHub answered 304."""
@@ -233,6 +241,19 @@ class RestClient:
                 raise GitHubError(f"GitHub sent an unreadable list for {self._shown(url)}") from None
             if not isinstance(items, list):
                 raise GitHubError(f"GitHub sent something other than a list for {self._shown(url)}")
+            answered_for = {
+                str(item.get("repository_url", "")).rsplit("/repos/", 1)[-1]
+                for item in items
+                if isinstance(item, dict) and "/repos/" in str(item.get("repository_url", ""))
+            }
+            moved = {name for name in answered_for if name.lower() != self.repo.lower()}
+            if moved:
+                # A renamed or transferred repository answers through a redirect that drops the
+                # query (state, sort, page): refuse rather than mirror a wrong listing.
+                raise GitHubError(
+                    f"GitHub answers for {sorted(moved)[0]} when asked for {self.repo}: the repository was "
+                    "renamed or moved; set 'repo' in ghdigest.yml (or --repo) to its new name"
+                )
             links = _link_targets(response_headers.get("link"))
             return ListPage(
                 False, items, response_headers.get("etag"), links.get("next"), _page_number(links.get("last"))
@@ -255,14 +276,19 @@ class RestClient:
         # PyGithub follows the 301 of a transferred issue on the same host: the answer is then
         # an issue of another repository.
         repository_url = str(issue.get("repository_url", ""))
-        if not repository_url.rstrip("/").endswith(f"/repos/{self.repo}") or issue.get("number") != number:
+        same_repository = repository_url.rstrip("/").lower().endswith(f"/repos/{self.repo}".lower())
+        if not same_repository or issue.get("number") != number:
             return IssueLookup("moved", issue)
         return IssueLookup("found", issue)
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> dict[str, Any]:
         """Open an issue; WriteOutcomeUnknown when it may or may not exist now."""
         url = f"{self._base}/issues"
-        status, _, text = self._request("POST", url, body={"title": title, "body": body, "labels": labels})
+        status, headers, text = self._request("POST", url, body={"title": title, "body": body, "labels": labels})
+        if status in (403, 429) and "retry-after" in headers:
+            # Refused, not carried out: safe to send again once the wait is over.
+            wait = float(headers["retry-after"]) if str(headers["retry-after"]).isdigit() else 60.0
+            raise RateLimited(f"GitHub asked to wait {wait:g} s before creating issues", wait)
         if status == 201:
             try:
                 created = json.loads(text)

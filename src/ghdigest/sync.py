@@ -25,6 +25,7 @@ import difflib
 import hashlib
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from ghdigest import identifiers, schema
 from ghdigest.config import Config
 from ghdigest.content import YAML_SUFFIXES
 from ghdigest.errors import OutputError
-from ghdigest.github import GitHubApi, GitHubError, WriteOutcomeUnknown
+from ghdigest.github import GitHubApi, GitHubError, RateLimited, WriteOutcomeUnknown
 from ghdigest.intake import IssueInput, LabelRules, parse_issue, render_issue
 from ghdigest.models import SyncSettings
 from ghdigest.output import remove_stale_temporaries, write_text_atomic
@@ -44,6 +45,8 @@ from ghdigest.yamlio import DocumentError, dump_document, parse_document
 STATE_FILE = ".sync-state.json"
 STATE_VERSION = 1
 _CREATE_ATTEMPTS = 3
+#: Longest pause GitHub may ask for between creates before sync gives up, in seconds.
+_MAX_WRITE_WAIT = 300.0
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -58,6 +61,8 @@ class Tracked:
     path: str
     updated_at: str
     digest: str
+    vanished: bool = False
+    """The issue was gone (deleted, transferred, filtered out) when last looked for."""
 
 
 @dataclass
@@ -82,7 +87,10 @@ class SyncState:
             "comments_etag": self.comments_etag,
             "high_water": self.high_water,
             "comments_high_water": self.comments_high_water,
-            "issues": {str(number): [t.path, t.updated_at, t.digest] for number, t in sorted(self.tracked.items())},
+            "issues": {
+                str(number): [t.path, t.updated_at, t.digest, *(["vanished"] if t.vanished else [])]
+                for number, t in sorted(self.tracked.items())
+            },
         }
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
@@ -100,9 +108,18 @@ def load_state(config: Config) -> SyncState | None:
         if data.get("version") != STATE_VERSION:
             return None
         tracked = {
-            int(number): Tracked(str(entry[0]), str(entry[1]), str(entry[2]))
+            int(number): Tracked(str(entry[0]), str(entry[1]), str(entry[2]), entry[3:] == ["vanished"])
             for number, entry in data["issues"].items()
+            # A state file arrives by pull request like any other: never let it point outside issues/.
+            if _is_entry_path(str(entry[0]))
         }
+        for mark in (
+            data.get("high_water"),
+            data.get("comments_high_water"),
+            *(t.updated_at for t in tracked.values()),
+        ):
+            if mark is not None:
+                _instant(str(mark))
         return SyncState(
             repo=str(data["repo"]),
             query=str(data["query"]),
@@ -115,6 +132,14 @@ def load_state(config: Config) -> SyncState | None:
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         # The state only saves requests: without it sync reads everything and rebuilds it.
         return None
+
+
+_ENTRY_PATH = re.compile(r"^issues/[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$")
+
+
+def _is_entry_path(path: str) -> bool:
+    """Whether ``path`` names an entry file directly in issues/ (no folder, no '..')."""
+    return _ENTRY_PATH.match(path) is not None and ".." not in path
 
 
 # --------------------------------------------------------------------------- results
@@ -189,7 +214,7 @@ def _instant(text: str | None) -> dt.datetime:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).hexdigest()[:32]
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -247,6 +272,23 @@ def _comment_record(comment: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _issue_number(local: _LocalFile) -> int | None:
+    issue = local.data.get("issue") if local.data is not None else None
+    number = issue.get("number") if isinstance(issue, dict) else None
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+
+def _same_entry(local: dict[str, Any], remote: dict[str, Any]) -> bool:
+    """Whether two entry documents say the same, apart from the issue record and a default status."""
+
+    def content(data: dict[str, Any]) -> dict[str, Any]:
+        kept = {k: v for k, v in data.items() if k != "issue"}
+        kept.setdefault("status", "selected")
+        return kept
+
+    return content(local) == content(remote)
+
+
 def _issue_number_of_comment(comment: dict[str, Any]) -> int | None:
     tail = str(comment.get("issue_url", "")).rstrip("/").rsplit("/", 1)[-1]
     return int(tail) if tail.isdigit() else None
@@ -275,21 +317,31 @@ class _Workspace:
         if relative not in self._files:
             path = self.config.root / relative
             try:
-                text = path.read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError):
+                raw = path.read_bytes()
+            except OSError:
                 self._files[relative] = None
                 return None
+            data: Any = None
             try:
-                data = parse_document(text, relative).data
-            except DocumentError:
-                data = None
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                # Not UTF-8: someone's edit all the same. Its digest will not match, so it is kept.
+                text = raw.decode("utf-8", errors="surrogateescape")
+            else:
+                # A checkout with CRLF line endings (git's autocrlf) or a BOM is not an edit.
+                text = text.replace("\r\n", "\n")
+                try:
+                    data = parse_document(text, relative).data
+                except DocumentError:
+                    data = None
             self._files[relative] = _LocalFile(relative, text, data if isinstance(data, dict) else None)
         return self._files[relative]
 
     def _index(self) -> None:
         self._by_number, self._unlinked = {}, {}
         folder = self.config.content_dir
-        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith("."))
+        found = folder.iterdir() if folder.is_dir() else iter(())
+        paths = sorted(p for p in found if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith("."))
         for path in paths:
             relative = self.relative(path)
             local = self.read(relative)
@@ -350,12 +402,12 @@ class _Sync:
         self.report = SyncReport(repo=api.repo, dry_run=dry_run)
         query = _query(self.settings)
         old = load_state(config)
-        if old is None or old.repo != api.repo:
+        if old is None or old.repo.lower() != api.repo.lower():
             # Digests of another repository's files say nothing about these; start over.
             self.state = SyncState(repo=api.repo, query=query)
         else:
             self.state = old
-        self.fresh = full or old is None or old.repo != api.repo or old.query != query
+        self.fresh = full or old is None or old.repo.lower() != api.repo.lower() or old.query != query
         if self.fresh:
             self.state.query = query
         self.writes: dict[str, str] = {}
@@ -363,6 +415,8 @@ class _Sync:
         self.hold_back: list[str] = []  # updated_at of issues that must be read again next time
         self.seen: set[int] = set()
         self.markers: dict[str, dict[str, Any]] = {}
+        self.duplicates: dict[str, tuple[int | None, str]] = {}
+        self.complete_comments: set[int] = set()  # issues whose comments were all read in this run
 
     # ----------------------------------------------------------------- listing
 
@@ -462,15 +516,17 @@ class _Sync:
             if number not in newest or _instant(issue.get("updated_at")) > _instant(newest[number].get("updated_at")):
                 newest[number] = issue
         self.seen = set(newest)
-        duplicates = self.workspace.paper_ids() if newest else {}
+        self.duplicates = self.workspace.paper_ids() if newest else {}
+        if self.settings.comments:
+            self._complete_comments(newest, comments_by_issue)
         for number in sorted(newest):
-            self._pull_issue(newest[number], comments_by_issue.pop(number, None), duplicates)
+            self._pull_issue(newest[number], comments_by_issue.pop(number, None), self.duplicates)
         for number, comments in sorted(comments_by_issue.items()):
             self._pull_comments(number, comments)
 
         if not not_modified:
             oldest = min((_instant(i.get("updated_at")) for i in items), default=None)
-            self._find_vanished(oldest, read_to_end and self.fresh)
+            self._find_vanished(oldest, read_to_end)
         if self.push:
             self._push()
 
@@ -526,7 +582,7 @@ class _Sync:
         current = self._current_path(number, marker)
         local = self.workspace.read(current) if current else None
         old_comments = self._local_comments(local)
-        comments = self._merged_comments(old_comments, new_comments)
+        comments = self._merged_comments(old_comments, new_comments, complete=number in self.complete_comments)
 
         if (
             local is not None
@@ -550,6 +606,11 @@ class _Sync:
         )
         if target != current and (target in self.writes or (self.config.root / target).exists()):
             other = self.workspace.read(target)
+            if target not in self.writes and other is not None and _issue_number(other) == number:
+                # This issue's own file under its new name: a rename cut short before the old
+                # name was removed. Finish it.
+                self._write(number, target, remote_text, updated_at, "update", old_path=current)
+                return
             self.report.conflicts.append(
                 Conflict(
                     number, target, other.text if other else "", remote_text, "another entry already has this file name"
@@ -564,8 +625,14 @@ class _Sync:
         if local.text == remote_text or self._unedited(number, local, updated_at, remote_text):
             self._write(number, target, remote_text, updated_at, "update", old_path=current)
             return
-        if tracked is not None and tracked.updated_at == updated_at and not new_comments:
+        changed_remotely = tracked is None or tracked.updated_at != updated_at or comments != (old_comments or None)
+        if not changed_remotely:
             return  # edited here, unchanged on GitHub: kept (and written back by --push)
+        if local.data is not None and _same_entry(local.data, fields):
+            # GitHub already says what the file says (a push cut short, or the change copied into
+            # the issue by hand): take the issue's version.
+            self._write(number, target, remote_text, updated_at, "update", old_path=current)
+            return
         self.report.conflicts.append(
             Conflict(number, current, local.text, remote_text, "edited here since the last sync, and changed on GitHub")
         )
@@ -590,12 +657,44 @@ class _Sync:
             else []
         )
 
+    def _complete_comments(
+        self, issues: dict[int, dict[str, Any]], comments_by_issue: dict[int, list[dict[str, Any]]]
+    ) -> None:
+        """Read again, in one repository-wide listing, the comments of issues whose count does not add up.
+
+        The incremental comment listing misses comments older than the last sync (an issue that
+        just entered the label filter, a file deleted to take the issue's version) and never shows
+        deleted ones; GitHub's comment count on the issue tells which issues need a full list.
+        """
+        short = []
+        for number, issue in issues.items():
+            current = self._current_path(number, None)
+            local = self.workspace.read(current) if current else None
+            known = self._merged_comments(self._local_comments(local), comments_by_issue.get(number)) or []
+            if isinstance(issue.get("comments"), int) and issue["comments"] != len(known):
+                short.append(number)
+        if not short:
+            return
+        since = min((str(issues[n].get("created_at") or "") for n in short), key=_instant)
+        params = {"sort": "created", "direction": "asc", "per_page": "100"}
+        if since:
+            params["since"] = since
+        items, _, _, _ = self._list_all("/issues/comments", params, None, None)
+        complete: dict[int, list[dict[str, Any]]] = {n: [] for n in short}
+        for comment in items:
+            owner = _issue_number_of_comment(comment)
+            if owner is not None and owner in complete:
+                complete[owner].append(_comment_record(comment))
+        for number, comments in complete.items():
+            comments_by_issue[number] = comments
+            self.complete_comments.add(number)
+
     def _merged_comments(
-        self, old: list[dict[str, Any]], new: list[dict[str, Any]] | None
+        self, old: list[dict[str, Any]], new: list[dict[str, Any]] | None, *, complete: bool = False
     ) -> list[dict[str, Any]] | None:
         if not self.settings.comments:
             return None
-        merged = {int(c["id"]): c for c in old}
+        merged = {} if complete else {int(c["id"]): c for c in old}
         for comment in new or []:
             merged[int(comment["id"])] = comment
         return [merged[key] for key in sorted(merged)] or None
@@ -663,12 +762,17 @@ class _Sync:
         """Issues sync mirrors that the listing should have shown and did not."""
         candidates = []
         for number, tracked in sorted(self.state.tracked.items()):
-            if number in self.seen:
+            if number in self.seen or tracked.vanished:
                 continue
             if complete or (oldest_listed is not None and _instant(tracked.updated_at) >= oldest_listed):
                 candidates.append(number)
         for number in candidates:
             lookup = self.api.get_issue(number)
+            if lookup.status == "found" and lookup.issue is not None and self._selected(lookup.issue):
+                # Still an entry: missed by the listing because it changed while pages were read.
+                self.seen.add(number)
+                self._pull_issue(lookup.issue, None, self.duplicates)
+                continue
             if lookup.status == "found":
                 why = "no longer matches the sync label filter or state"
             else:
@@ -677,8 +781,20 @@ class _Sync:
                 ]
             self._vanished(number, why)
 
+    def _selected(self, issue: dict[str, Any]) -> bool:
+        """Whether the listing's filter (state, labels) takes ``issue``."""
+        if "pull_request" in issue:
+            return False
+        if self.settings.state != "all" and issue.get("state") != self.settings.state:
+            return False
+        names = {str(label.get("name", "")).lower() for label in issue.get("labels", []) if isinstance(label, dict)}
+        return all(label.lower() in names for label in self.settings.labels)
+
     def _vanished(self, number: int, why: str) -> None:
-        tracked = self.state.tracked.pop(number)
+        tracked = self.state.tracked[number]
+        # Still tracked (marked vanished), so that if the issue comes back the file sync left is
+        # known as sync's own and not taken for a local edit.
+        self.state.tracked[number] = Tracked(tracked.path, tracked.updated_at, tracked.digest, vanished=True)
         local = self.workspace.read(tracked.path)
         how = self.settings.vanished
         if local is None:
@@ -689,6 +805,7 @@ class _Sync:
             self.report.notices.append(f"issue #{number} {why}; {tracked.path} is deleted")
             self.report.changes.append(Change("delete", tracked.path, number))
             self.deletes.add(tracked.path)
+            del self.state.tracked[number]
         elif how == "delete":
             self.report.notices.append(f"issue #{number} {why}; {tracked.path} was edited here, so it is kept")
         elif local.data.get("status") != "skip":
@@ -698,6 +815,8 @@ class _Sync:
             self.report.notices.append(f"issue #{number} {why}; {tracked.path} now has status skip")
             self.report.changes.append(Change("skip", tracked.path, number, text))
             self.writes[tracked.path] = text
+            if _digest(local.text) == tracked.digest:
+                self.state.tracked[number] = Tracked(tracked.path, tracked.updated_at, _digest(text), vanished=True)
 
     # ----------------------------------------------------------------- push
 
@@ -721,15 +840,35 @@ class _Sync:
         if data is None or schema.validate("entry", data):
             self.report.notices.append(f"{local.path} is not pushed: it is not a valid entry (run ghdigest validate)")
             return None
-        return {k: v for k, v in data.items() if k != "issue"}
+        fields = {k: v for k, v in data.items() if k != "issue"}
+        if "status" not in fields and self.settings.ready_status != "selected":
+            # Issues without a status label are read as ready_status; say what the file means.
+            fields["status"] = "selected"
+        return fields
+
+    def _labels(self, rendered: list[str] | tuple[str, ...], current: list[Any] | None = None) -> list[str]:
+        """Labels for a pushed issue: the rendered ones, the sync filter's, and control labels it has."""
+        labels = list(rendered)
+        wanted = {*(label.lower() for label in self.settings.labels), *self.rules.ignore}
+        have = {label.lower() for label in labels}
+        for label in self.settings.labels:
+            if label.lower() not in have:
+                labels.append(label)
+                have.add(label.lower())
+        for label in current or []:
+            name = str(label.get("name", "")) if isinstance(label, dict) else str(label)
+            if name.lower() in wanted and name.lower() not in have:
+                labels.append(name)
+                have.add(name.lower())
+        return labels
 
     def _push_edit(self, number: int, tracked: Tracked, local: _LocalFile) -> None:
         fields = self._pushable(local)
         if fields is None:
             return
         rendered = render_issue(fields, self.rules)
-        self.report.pushed.append(Pushed("edit", tracked.path, number, rendered.title))
         if self.dry_run:
+            self.report.pushed.append(Pushed("edit", tracked.path, number, rendered.title))
             return
         lookup = self.api.get_issue(number)
         if lookup.status != "found" or lookup.issue is None:
@@ -744,14 +883,15 @@ class _Sync:
             )
             self.hold_back.append(str(current.get("updated_at")))
             return
-        keep = [
-            str(label["name"])
-            for label in current.get("labels", [])
-            if isinstance(label, dict) and str(label.get("name", "")).lower() in self.rules.ignore
-        ]
         updated = self.api.update_issue(
-            number, {"title": rendered.title, "body": rendered.body, "labels": [*rendered.labels, *keep]}
+            number,
+            {
+                "title": rendered.title,
+                "body": rendered.body,
+                "labels": self._labels(rendered.labels, current.get("labels", [])),
+            },
         )
+        self.report.pushed.append(Pushed("edit", tracked.path, number, rendered.title))
         data = dict(local.data or {})
         data["issue"] = self._issue_ref(updated, self._local_comments(local) or None)
         self._write(number, tracked.path, dump_document(data), str(updated.get("updated_at", "")), "update")
@@ -760,7 +900,11 @@ class _Sync:
         fields = self._pushable(local)
         if fields is None:
             return
-        rendered = render_issue(fields, self.rules, marker=key)
+        try:
+            rendered = render_issue(fields, self.rules, marker=key)
+        except ValueError as exc:
+            self.report.notices.append(f"{local.path} is not pushed: {exc}")
+            return
         if self.dry_run:
             self.report.pushed.append(Pushed("open", local.path, None, rendered.title))
             return
@@ -770,8 +914,12 @@ class _Sync:
         while issue is None:
             attempt += 1
             try:
-                issue = self.api.create_issue(rendered.title, rendered.body, list(rendered.labels))
+                issue = self.api.create_issue(rendered.title, rendered.body, self._labels(rendered.labels))
                 action = "open"
+            except RateLimited as exc:
+                if attempt >= _CREATE_ATTEMPTS:
+                    raise
+                time.sleep(min(exc.wait, _MAX_WRITE_WAIT))
             except WriteOutcomeUnknown:
                 # Never create blindly a second time: look for the marker first.
                 issue = self._find_marked(key)
@@ -787,7 +935,8 @@ class _Sync:
         self.seen.add(number)
 
     def _find_marked(self, key: str) -> dict[str, Any] | None:
-        page = self.api.list_page("/issues", self._issue_params(), None)
+        params = {"state": "all", "sort": "created", "direction": "desc", "per_page": "100"}
+        page = self.api.list_page("/issues", params, None)
         for issue in page.items:
             if "pull_request" in issue:
                 continue
