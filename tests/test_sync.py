@@ -489,3 +489,13 @@ def test_an_issue_read_into_an_invalid_entry_is_kept_whole_as_inbox(
     data = data_of(root, f"{number}.yml")
     assert data["status"] == "inbox"
     assert data["notes"]["Text"] == paper_body(1)
+
+
+def test_credentials_written_into_the_api_url_are_never_shown(root: Path) -> None:
+    # Nothing listens on port 9 of loopback: the request fails and the message names the API.
+    client = RestClient("octo/papers", f"http://user:{TOKEN}@127.0.0.1:9", TOKEN, retries=0)
+    with pytest.raises(GitHubError) as caught:
+        sync(load_config(root), client)
+    client.close()
+    assert "cannot reach GitHub at http://127.0.0.1:9" in str(caught.value)
+    assert TOKEN not in str(caught.value)

@@ -190,7 +190,8 @@ class RestClient:
         try:
             return requester.requestJson(verb, url, dict(params) if params else None, dict(headers or {}), body)
         except GithubException as exc:  # rate limit that would take too long to wait out
-            raise GitHubError(self._explain(exc.status, _message(json.dumps(exc.data)), verb)) from None
+            data = exc.data if isinstance(exc.data, dict) else {}
+            raise GitHubError(self._explain(exc.status, str(data.get("message") or "")[:300], verb)) from None
         except requests.exceptions.RetryError:
             raise GitHubError(
                 f"GitHub kept failing ({verb} {self._shown(url)}) after {self.retries} retries; try again later"
@@ -198,9 +199,16 @@ class RestClient:
         except (requests.exceptions.RequestException, OSError) as exc:
             if verb == "POST":
                 raise WriteOutcomeUnknown(f"no answer from GitHub to {verb} {self._shown(url)}") from None
-            raise GitHubError(f"cannot reach GitHub at {self.api_url}: {type(exc).__name__}") from None
+            raise GitHubError(f"cannot reach GitHub at {self._shown_api}: {type(exc).__name__}") from None
         except RuntimeError as exc:  # PyGithub refuses redirects to another host or scheme
             raise GitHubError(f"GitHub answered {verb} {self._shown(url)} with an unusable redirect: {exc}") from None
+
+    @property
+    def _shown_api(self) -> str:
+        """The API base without any user name or password written into it."""
+        parts = urlsplit(self.api_url)
+        host = parts.hostname or ""
+        return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
     def _shown(self, url: str) -> str:
         return urlsplit(url).path or url
@@ -214,7 +222,7 @@ class RestClient:
         if status in (403, 404) and verb != "GET":
             return f"GitHub did not allow writing to {self.repo}{said}: the token needs the issues: write permission"
         if status == 404:
-            return f"repository {self.repo} not found at {self.api_url}, or the token cannot see it{said}"
+            return f"repository {self.repo} not found at {self._shown_api}, or the token cannot see it{said}"
         return f"GitHub answered {status}{said}"
 
     def _json(self, status: int, body: str, verb: str, url: str) -> Any:
