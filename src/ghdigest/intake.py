@@ -8,13 +8,21 @@
 * free-form templates, headings of level 1-3 with or without trailing colons: ML_papers (``# TL;DR``,
   ``# Paper URL``, ``# Submission Dates(yyyy/mm/dd)``, ``# Authors and institutions``, ...), arXivTimes
   (``## 一言でいうと``, ``### 論文リンク``, ``### 著者/所属機関``, ``### 投稿日付(yyyy/MM/dd)``, ...), the
-  "Ochiai" questions (``## どんなもの`` and the rest, with full-width question marks), Chinese
-  equivalents (``## 一句话总结``, ``## 论文链接``, ...); sections it does not map are kept in ``notes``;
+  "Ochiai" questions (``## どんなもの`` and the rest, with full-width question marks), Chinese and
+  Korean equivalents (``## 一句话总结``, ``## 论文链接``, ``## 한줄 요약``, ``## 논문 링크``, ...), also
+  numbered, decorated or glossed (``## 1. どんなもの? (Summary)``, ``## 【論文リンク】``); the summary is
+  the Summary section, else the TL;DR, else an Abstract (``## 概要``, ``## 摘要``); sections it does not
+  map are kept in ``notes``, without the ``<br/><br/>`` lines some templates put between them;
 * degenerate issues: a bare URL as the body, a URL or a placeholder ("a", "あ", "TBD") as the title,
-  an empty body;
+  an empty body, an arXiv page title ("[2009.03393] Generative ...") as the title;
+* arXiv links in any spelling (``abs``/``pdf``/``html``, versions, ``.pdf``, ``http``, ``www.``,
+  ``export.``, no scheme at all, ``arXiv:2009.03393``, old-style ``hep-th/9901001``), with text, an
+  invisible mark or a percent-encoded full stop stuck to them; an arXiv link whose id cannot exist
+  (a typo) is reported and never taken, nor replaced by the next link in the text;
 * images as Markdown (``![alt](src "caption")``) or HTML (``<img src=... alt=...>``);
 * dates written 2018/1/18, 2018-01-18, 2018.1.18, 20180118 or 2018年1月18日;
-* labels: kind, week, status, editor's pick and topics (see ``LabelRules``);
+* labels: kind, week, status, editor's pick and topics (see ``LabelRules``; with its ``week_scheme``,
+  a week that the calendar lacks, such as 2020-W53 in US weeks, is reported and ignored);
 * a hidden ``<!-- ghdigest:entry=<key> -->`` marker.
 
 ``render_issue`` writes an entry as an issue-form body that ``parse_issue`` reads back unchanged.
@@ -31,8 +39,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal
+from urllib.parse import unquote
 
-from ghdigest.identifiers import arxiv_id
+from ghdigest.identifiers import arxiv_id, looks_like_arxiv
 from ghdigest.models import (
     HTTP_URL_PATTERN,
     KINDS,
@@ -42,6 +51,7 @@ from ghdigest.models import (
     Kind,
     Status,
 )
+from ghdigest.weeks import Week, WeekError, WeekScheme
 
 NO_RESPONSE: Final = "_No response_"
 """What GitHub writes for a form field left empty."""
@@ -150,6 +160,9 @@ class LabelRules:
     """Control labels (case-insensitive): never topics, never rendered."""
     kinds: Mapping[str, Kind] = field(default_factory=lambda: DEFAULT_KIND_LABELS)
     """Label value (case-insensitive) -> kind; bare labels such as "paper" count as kind labels too."""
+    week_scheme: WeekScheme | None = None
+    """When set, a week (label or answer) that does not exist in this scheme, such as 2020-W53 in US
+    weeks, is reported and ignored; None takes any well-formed week id."""
 
     def __post_init__(self) -> None:
         unknown = [value for value in self.kinds.values() if value not in KINDS]
@@ -333,7 +346,10 @@ def _form_field_name(raw: str) -> str | None:
 
 _ALIAS_TABLE: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("headline", ("headline", "見出し")),
-    ("title", ("title", "paper title", "論文タイトル", "タイトル", "題名", "论文标题", "标题")),
+    (
+        "title",
+        ("title", "paper title", "論文タイトル", "タイトル", "題名", "论文标题", "标题", "논문 제목", "제목"),
+    ),
     (
         "url",
         (
@@ -343,20 +359,47 @@ _ALIAS_TABLE: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "paper link",
             "paper",
             "arxiv",
+            "arxiv id",
+            "arxiv link",
+            "arxiv url",
+            "pdf",
+            "論文",
             "論文リンク",
+            "論文へのリンク",
             "論文url",
             "リンク",
+            "论文",
             "论文链接",
             "论文地址",
             "链接",
+            "논문",
+            "논문 링크",
+            "논문 주소",
+            "링크",
         ),
     ),
-    ("summary", ("summary", "要約")),
+    ("summary", ("summary", "要約", "요약")),
     # "first one found" of these becomes the summary when no Summary section exists
     (
         "tldr",
-        ("tl;dr", "tldr", "tl; dr", "tl dr", "一言でいうと", "一言で言うと", "どんなもの", "一句话总结", "一句话概括"),
+        (
+            "tl;dr",
+            "tldr",
+            "tl; dr",
+            "tl dr",
+            "一言でいうと",
+            "一言で言うと",
+            "どんなもの",
+            "一句话总结",
+            "一句话概括",
+            "한줄 요약",
+            "한 줄 요약",
+            "세줄 요약",
+            "세 줄 요약",
+        ),
     ),
+    # and these when neither a Summary nor a TL;DR section exists (else they stay in notes)
+    ("abstract", ("abstract", "概要", "アブストラクト", "摘要", "概述", "개요", "초록")),
     (
         "authors",
         (
@@ -364,6 +407,7 @@ _ALIAS_TABLE: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "author",
             "authors and institutions",
             "authors & institutions",
+            "authors and affiliations",
             "著者",
             "著者/所属機関",
             "著者・所属機関",
@@ -372,6 +416,9 @@ _ALIAS_TABLE: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "作者/机构",
             "作者和机构",
             "作者与机构",
+            "저자",
+            "저자/소속",
+            "저자 및 소속",
         ),
     ),
     (
@@ -386,10 +433,13 @@ _ALIAS_TABLE: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "投稿日",
             "提交日期",
             "发表日期",
+            "제출일",
+            "투고일",
+            "게재일",
         ),
     ),
-    ("images", ("images", "image", "figures", "figure", "画像", "图片")),
-    ("topics", ("topics", "tags", "トピック", "タグ", "标签", "主题")),
+    ("images", ("images", "image", "figures", "figure", "画像", "图片", "이미지", "그림")),
+    ("topics", ("topics", "tags", "トピック", "タグ", "标签", "主题", "태그", "주제")),
     ("week", ("week",)),
     ("pick", ("editor's pick", "editors pick", "editors' pick", "pick")),
     ("link_card.title", ("link card title",)),
@@ -411,7 +461,35 @@ def _alias_name(content: str) -> str | None:
     name = _ALIASES.get(key)
     if name is None and key.endswith(")"):  # "Submission Dates(yyyy/mm/dd)", "投稿日付(yyyy/MM/dd)"
         name = _ALIASES.get(_TRAILING_PARENTHESES.sub("", key))
+    if name is None:
+        # Numbered, decorated or glossed headings: "1. どんなもの? (Summary)", "【論文リンク】", "■ TL;DR".
+        bare = _bare_heading(key)
+        name = _ALIASES.get(bare)
+        gloss = _GLOSS.fullmatch(bare)
+        if name is None and gloss is not None:
+            name = _ALIASES.get(_bare_heading(gloss.group(1)))
+            if name is None and not gloss.group(1).isascii():  # a Japanese heading, its English gloss
+                name = _ALIASES.get(_bare_heading(gloss.group(2)))
     return name
+
+
+# "1.", "2)", "(3)", "4:", "5、" and "6 " (NFKC has already made "①" and full-width digits plain)
+_ENUMERATION = re.compile(r"(?:\(\d{1,2}\)|\d{1,2}[.):、]|\d{1,2}(?=[ \t]))[ \t]*")
+_DECORATION = "■□●○◆◇▶▷►▸・※★☆#*_-–—~ \t"  # noqa: RUF001
+_BRACKETS = ("【】", "[]", "「」", "『』", "〔〕", "<>")  # noqa: RUF001
+_GLOSS = re.compile(r"(.+?)\s*\(([^()]+)\)")
+
+
+def _bare_heading(key: str) -> str:
+    """A heading key without its number, decoration, brackets and trailing punctuation."""
+    text = key.strip(_DECORATION)
+    match = _ENUMERATION.match(text)
+    if match is not None:
+        text = text[match.end() :].strip(_DECORATION)
+    for pair in _BRACKETS:
+        if len(text) > 2 and text[0] == pair[0] and text[-1] == pair[1]:
+            text = text[1:-1].strip(_DECORATION)
+    return text.rstrip(":?!.").rstrip()
 
 
 # --- escaping values so that they read back unchanged ----------------------------------------------
@@ -471,6 +549,19 @@ def _decode(block: str, any_heading: bool) -> str | None:
     return "\n".join(lines)
 
 
+_BREAKS_ONLY = re.compile(r"[ \t]*(?:<br[ \t]*/?>[ \t]*)+", re.IGNORECASE)
+
+
+def _without_edge_breaks(text: str) -> str | None:
+    """Free-form text without the ``<br/><br/>`` lines templates put between sections, or None if that is all."""
+    lines = text.split("\n")
+    while lines and (not lines[-1].strip() or _BREAKS_ONLY.fullmatch(lines[-1])):
+        lines.pop()
+    while lines and (not lines[0].strip() or _BREAKS_ONLY.fullmatch(lines[0])):
+        lines.pop(0)
+    return "\n".join(lines) or None
+
+
 def _heading_line(key: str) -> str:
     """A ``### key`` heading that reads back as a note called ``key``."""
     if _without_closing(key) != key or _form_field_name(key) is not None:
@@ -481,18 +572,31 @@ def _heading_line(key: str) -> str:
 # --- links, images, dates ------------------------------------------------------------------------
 
 _HTTP_URL = re.compile(HTTP_URL_PATTERN)
-# A URL in prose ends at white space, at ASCII delimiters and at CJK punctuation; other non-ASCII
-# letters stay, as GitHub's autolinker keeps them (IRIs such as Japanese Wikipedia pages).
+# A URL in prose ends at white space, at ASCII delimiters, at CJK punctuation and at the invisible
+# marks copy-paste leaves behind (zero-width space, word joiner); other non-ASCII letters stay, as
+# GitHub's autolinker keeps them (IRIs such as Japanese Wikipedia pages).
 _CJK_PUNCTUATION = "、。，．；：！？「」『』（）［］【】〈〉《》〔〕｛｝＜＞“”‘’…"  # noqa: RUF001
-_URL_IN_TEXT = re.compile(rf"https?://[^\s<>\"'`\[\]{{}}|\\^\x7f-\x9f{_CJK_PUNCTUATION}]+")
+_URL_CHAR = rf"[^\s<>\"'`\[\]{{}}|\\^\x7f-\x9f\u200b\u2060\ufeff{_CJK_PUNCTUATION}]"
+_ARXIV_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
+_ARXIV_NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
+# Links in prose, in the order written: http(s) URLs; arXiv links without a scheme
+# ("arxiv.org/abs/2009.03393", "www.arxiv.org/pdf/…"); and ids written "arXiv:2009.03393".
+_LINK_IN_TEXT = re.compile(
+    rf"(?P<http>https?://{_URL_CHAR}+)"
+    rf"|(?<![A-Za-z0-9_@./:-])(?P<bare>(?:(?i:www|export)\.)?(?i:arxiv\.org)/{_URL_CHAR}+)"
+    rf"|(?<![A-Za-z0-9_./])(?i:arxiv:)[ \t]{{0,3}}(?P<id>{_ARXIV_OLD_ID}|{_ARXIV_NEW_ID})(?![A-Za-z0-9_])"
+)
 _ASCII_RUN = re.compile(r"[!-~]+")
 _TRAILING_PUNCTUATION = ".,;:!?*_~'\">)]}"
 _MARKDOWN_LINK = re.compile(r"\[[^\[\]\n]{0,2000}\]\(\s{0,10}<?([^\s<>]{1,2100}?)>?\s{0,10}\)")
 # New-style ids anywhere; old-style ones (hep-th/9901001) only after "arXiv:", as they look like paths.
+# The borders are ASCII: "論文はarXiv:2009.03393です" holds an id.
 _BARE_ARXIV = re.compile(
-    r"(?<![\w./])(?:(?i:arxiv:)\s{0,3}([a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})"
-    r"|(?:(?i:arxiv:)\s{0,3})?(\d{4}\.\d{4,5}(?:v\d+)?))(?!\w)"
+    rf"(?<![A-Za-z0-9_./])(?:(?i:arxiv:)\s{{0,3}}({_ARXIV_OLD_ID})|(?:(?i:arxiv:)\s{{0,3}})?({_ARXIV_NEW_ID}))"
+    r"(?![A-Za-z0-9_])"
 )
+# "[2009.03393] Generative Language Modeling for …": how arXiv titles its pages, pasted as an issue title.
+_BRACKETED_ARXIV = re.compile(r"\[(\d{4}\.\d{4,5}(?:v\d+)?)\]")
 _ARXIV_HINT = re.compile(r"arxiv", re.IGNORECASE)
 
 
@@ -505,6 +609,28 @@ def _arxiv_abs(url: str) -> str | None:
     return f"https://arxiv.org/abs/{found}" if found else None
 
 
+def _arxiv_link(url: str) -> str | None:
+    """The abstract page of an arXiv link, also when text or an escaped punctuation mark clings to it.
+
+    "https://arxiv.org/abs/2009.03393v2を読んだ" and "https://arxiv.org/abs/2009.03393%E3%80%82" (a
+    full stop, percent-encoded by the address bar) both give https://arxiv.org/abs/2009.03393.
+    """
+    normal = _arxiv_abs(url)
+    if normal is not None or not looks_like_arxiv(url):
+        return normal
+    for variant in (url, unquote(url)):
+        ascii_part = _ASCII_RUN.match(variant)
+        normal = _arxiv_abs(_trim_url(ascii_part.group())) if ascii_part else None
+        if normal is not None:
+            return normal
+    return None
+
+
+def _broken_arxiv(url: str) -> bool:
+    """Whether ``url`` is an arXiv abstract or PDF link without a valid id (a typo: 2009.1234, 2013.01234)."""
+    return looks_like_arxiv(url) and _arxiv_link(url) is None
+
+
 def _trim_url(url: str) -> str:
     """A URL found in prose without the punctuation that ends the sentence around it."""
     while url and url[-1] in _TRAILING_PUNCTUATION:
@@ -514,21 +640,32 @@ def _trim_url(url: str) -> str:
     return url
 
 
+def _link_of(match: re.Match[str]) -> str:
+    """The URL a ``_LINK_IN_TEXT`` match stands for."""
+    if match.group("id") is not None:
+        return f"https://arxiv.org/abs/{match.group('id')}"
+    if match.group("bare") is not None:
+        return "https://" + _trim_url(match.group("bare"))
+    return _trim_url(match.group("http"))
+
+
 def _urls_in(text: str) -> Iterable[str]:
-    for match in _URL_IN_TEXT.finditer(text):
-        url = _trim_url(match.group())
+    for match in _LINK_IN_TEXT.finditer(text):
+        url = _link_of(match)
         if _usable_url(url):
             yield url
 
 
 def _first_link(text: str, *, arxiv_only: bool) -> str | None:
+    """The first arXiv link in ``text`` (normalised), or with ``arxiv_only`` False the first usable link.
+
+    arXiv links without a valid id are passed over: they would make an entry that cannot validate.
+    """
     for url in _urls_in(text):
-        ascii_part = _ASCII_RUN.match(url)
-        # "論文はhttps://arxiv.org/abs/…です": the id is still found in the ASCII part
-        normal = _arxiv_abs(url) or (_arxiv_abs(_trim_url(ascii_part.group())) if ascii_part else None)
+        normal = _arxiv_link(url)
         if normal is not None:
             return normal
-        if not arxiv_only:
+        if not arxiv_only and not _broken_arxiv(url):
             return url
     return None
 
@@ -537,16 +674,20 @@ def _as_link(token: str) -> str | None:
     """A URL written alone (bare, ``<url>`` or ``[text](url)``), normalised, or None.
 
     A bare URL loses the punctuation that ends a sentence; one in angle brackets is taken verbatim,
-    which is how ``render_issue`` writes a URL that ends in such punctuation.
+    which is how ``render_issue`` writes a URL that ends in such punctuation (or that is an arXiv
+    link this reader would not take).
     """
     if token.startswith("<") and token.endswith(">") and len(token) > 2:
         candidate = token[1:-1]
+        normal = _arxiv_abs(candidate)
     else:
-        found = _URL_IN_TEXT.match(token)
+        found = _LINK_IN_TEXT.match(token)
         if found is None:
             return None
-        candidate = _trim_url(found.group())
-    normal = _arxiv_abs(candidate)
+        candidate = _link_of(found)
+        normal = _arxiv_link(candidate)
+        if normal is None and _broken_arxiv(candidate):
+            return None
     if normal is not None:
         return normal
     return candidate if _usable_url(candidate) else None
@@ -575,6 +716,16 @@ def _link_in_section(text: str) -> str | None:
             if normal:
                 return normal
     return None
+
+
+def _broken_arxiv_in(text: str) -> str | None:
+    """The first arXiv link in ``text`` without a valid id, if any."""
+    return next((url for url in _urls_in(text) if _broken_arxiv(url)), None)
+
+
+def _holds_broken_arxiv(text: str) -> bool:
+    """Whether ``text`` holds an arXiv link without a valid id."""
+    return _broken_arxiv_in(text) is not None
 
 
 def _md_image_pattern(prefix: str) -> str:
@@ -755,6 +906,14 @@ def _week(text: str) -> str | None:
         return None
     week = f"{match.group(1)}-W{int(match.group(2)):02d}"
     return week if _WEEK_ID.match(week) else None
+
+
+def _week_exists(week: str, scheme: WeekScheme) -> bool:
+    try:
+        Week.parse(week, scheme)
+    except WeekError:
+        return False
+    return True
 
 
 # --- lists: authors and topics ----------------------------------------------------------------------
@@ -1090,10 +1249,8 @@ class _Reader:
                 else:
                     found.setdefault("kind", kind)
             elif meaning == "week":
-                week = _week(value)
-                if week is None:
-                    self.problem(f"label '{clean_line(label)}' is not a week such as 2020-W38; ignored")
-                else:
+                week = self.week(value, f"label '{clean_line(label)}'")
+                if week is not None:
                     found.setdefault("week", week)
             elif meaning == "status":
                 status = value.casefold()
@@ -1108,6 +1265,16 @@ class _Reader:
                     found["topics"].append(value)
         return found
 
+    def week(self, text: str, what: str) -> str | None:
+        """The week ``text`` names, or None (with a problem) when it is malformed or not in the scheme."""
+        week = _week(text)
+        if week is None:
+            self.problem(f"{what} is not a week such as 2020-W38; ignored")
+        elif self.rules.week_scheme is not None and not _week_exists(week, self.rules.week_scheme):
+            self.problem(f"{what}: {week} does not exist in {self.rules.week_scheme} weeks; ignored")
+            week = None
+        return week
+
     # sections -----------------------------------------------------------------------------------
 
     def read_sections(self, sections: list[_Section], form: bool, labels: dict[str, Any]) -> None:
@@ -1120,6 +1287,8 @@ class _Reader:
             # Outside forms every section reads like a note; in forms, one-line answers and notes
             # escape any "### " line, free-text answers only form labels.
             section.value = _decode("\n".join(section.lines), not section.multiline)
+            if not form and section.value is not None and "<br" in section.value.lower():
+                section.value = _without_edge_breaks(section.value)
 
         fields = self.fields
         fields["kind"] = labels.get("kind", self.default_kind)
@@ -1211,14 +1380,16 @@ class _Reader:
             images.extend(found)
             return _trim_block(rest) or None
 
-        source = claimed.get("summary")
-        plain = text_of(source)
-        tldr_section = claimed.get("tldr")
-        if plain is None:
-            source = tldr_section
-            plain = text_of(tldr_section)
-        elif tldr_section is not None:
-            tldr_section.note = True
+        # Summary, else TL;DR, else Abstract: the first one with text is the summary, the rest are notes.
+        source = None
+        plain = None
+        for name in ("summary", "tldr", "abstract"):
+            section = claimed.get(name)
+            if plain is None:
+                source = section
+                plain = text_of(section)
+            elif section is not None:
+                section.note = True
         languages: dict[str, str] = {}
         for name, section in claimed.items():
             if name.startswith("summary:"):
@@ -1262,9 +1433,7 @@ class _Reader:
         week = labels.get("week")
         section = claimed.get("week")
         if week is None and section is not None and section.value is not None:
-            week = _week(clean_line(section.value))
-            if week is None:
-                self.problem(f"week '{clean_line(section.value)[:40]}' is not a week such as 2020-W38; ignored")
+            week = self.week(clean_line(section.value), f"week '{clean_line(section.value)[:40]}'")
         if week is not None:
             self.fields["week"] = week
         section = claimed.get("pick")
@@ -1293,17 +1462,28 @@ class _Reader:
     def read_url(self, claimed: dict[str, _Section], sections: list[_Section], form: bool) -> str | None:
         section = claimed.get("url")
         url = None
+        broken = False
         if section is not None and section.value is not None:
             url = _link_in_section(section.value)
-            if url is None:
+            broken = url is None and _holds_broken_arxiv(section.value)
+            if broken:
+                self.problem(f"link '{clean_line(section.value)[:60]}' has no valid arXiv id; kept in notes")
+                section.note = True
+            elif url is None:
                 self.problem(f"link '{clean_line(section.value)[:60]}' is not an http(s) URL; kept in notes")
                 section.note = True
         # In a form, an empty Link answer means "no link": guessing one from the summary or the title
-        # would add a url the entry never had.
-        if url is None and not (form and section is not None):
+        # would add a url the entry never had. A mistyped arXiv link is no licence to guess either: the
+        # first other arXiv link is most likely related work.
+        if url is None and not broken and not (form and section is not None):
             texts = [s.without_images()[0] for s in sections if s.value and s.name != "images"]
             url = next(filter(None, (_first_link(t, arxiv_only=True) for t in texts)), None)
-            url = url or next(filter(None, (_first_link(t, arxiv_only=False) for t in texts)), None)
+            mistyped = None if url else next(filter(None, map(_broken_arxiv_in, texts)), None)
+            if mistyped is not None:
+                # The paper's own link, mistyped: the next link in the text is a blog or the code.
+                self.problem(f"link '{mistyped[:60]}' has no valid arXiv id; no link was taken")
+            else:
+                url = url or next(filter(None, (_first_link(t, arxiv_only=False) for t in texts)), None)
             url = url or self.url_from_title()
         if url is not None:
             self.fields["url"] = url
@@ -1345,8 +1525,11 @@ class _Reader:
 def _link_word(word: str) -> bool:
     """Whether a word of a title is a link (or an arXiv id) rather than words."""
     lowered = word.lower()
-    return lowered.startswith(("http://", "https://", "<http", "arxiv:", "[http")) or (
-        lowered.startswith("[") and "](http" in lowered
+    return (
+        lowered.startswith(("http://", "https://", "<http", "arxiv:", "[http"))
+        or lowered.startswith(("arxiv.org/", "www.arxiv.org/", "export.arxiv.org/"))
+        or (lowered.startswith("[") and "](http" in lowered)
+        or _BRACKETED_ARXIV.fullmatch(word) is not None
     )
 
 

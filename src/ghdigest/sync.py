@@ -20,6 +20,7 @@ local edits of mirrored entries are written back to their issues.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -367,20 +368,23 @@ class _Workspace:
         assert self._unlinked is not None
         return self._unlinked
 
-    def paper_ids(self) -> dict[str, tuple[int | None, str]]:
-        """Canonical id → (issue number, path) of every paper entry that is not skipped."""
-        found: dict[str, tuple[int | None, str]] = {}
+    def paper_ids(self) -> dict[str, tuple[int | None, str, str]]:
+        """Canonical id → (issue number, path, kind) of every entry with a link that is not skipped."""
+        found: dict[str, tuple[int | None, str, str]] = {}
         for relative in sorted({*self.by_number().values(), *self.unlinked().values()}):
             local = self.read(relative)
             if local is None or local.data is None:
                 continue
             data = local.data
             url = data.get("url")
-            if data.get("kind") != "paper" or data.get("status") == "skip" or not isinstance(url, str):
+            if data.get("status") == "skip" or not isinstance(url, str):
                 continue
             issue = data.get("issue")
             number = issue.get("number") if isinstance(issue, dict) else None
-            found.setdefault(identifiers.canonical_id(url), (number if isinstance(number, int) else None, relative))
+            found.setdefault(
+                identifiers.canonical_id(url),
+                (number if isinstance(number, int) else None, relative, str(data.get("kind"))),
+            )
         return found
 
 
@@ -394,7 +398,7 @@ class _Sync:
         self.config = config
         self.api = api
         self.settings = config.settings.sync
-        self.rules = label_rules(self.settings)
+        self.rules = dataclasses.replace(label_rules(self.settings), week_scheme=config.settings.week_scheme)
         self.dry_run = dry_run
         self.push = push
         self.progress = progress
@@ -415,7 +419,7 @@ class _Sync:
         self.hold_back: list[str] = []  # updated_at of issues that must be read again next time
         self.seen: set[int] = set()
         self.markers: dict[str, dict[str, Any]] = {}
-        self.duplicates: dict[str, tuple[int | None, str]] = {}
+        self.duplicates: dict[str, tuple[int | None, str, str]] = {}
         self.complete_comments: set[int] = set()  # issues whose comments were all read in this run
 
     # ----------------------------------------------------------------- listing
@@ -572,7 +576,7 @@ class _Sync:
         self,
         issue: dict[str, Any],
         new_comments: list[dict[str, Any]] | None,
-        duplicates: dict[str, tuple[int | None, str]],
+        duplicates: dict[str, tuple[int | None, str, str]],
     ) -> None:
         number = int(issue["number"])
         fields, marker = self._intake(issue)
@@ -597,13 +601,13 @@ class _Sync:
             self._write(number, current or "", dump_document(adopted), str(issue.get("updated_at", "")), "adopt")
             return
 
-        self._mark_duplicate(number, fields, duplicates)
-        fields["issue"] = self._issue_ref(issue, comments)
-        remote_text = dump_document(fields)
-        updated_at = str(issue.get("updated_at", ""))
         target = (
             current if current and not _named_by_sync(current, number) else f"issues/{entry_file_name(number, fields)}"
         )
+        self._mark_duplicate(number, fields, duplicates, target)
+        fields["issue"] = self._issue_ref(issue, comments)
+        remote_text = dump_document(fields)
+        updated_at = str(issue.get("updated_at", ""))
         if target != current and (target in self.writes or (self.config.root / target).exists()):
             other = self.workspace.read(target)
             if target not in self.writes and other is not None and _issue_number(other) == number:
@@ -699,20 +703,44 @@ class _Sync:
             merged[int(comment["id"])] = comment
         return [merged[key] for key in sorted(merged)] or None
 
-    def _mark_duplicate(self, number: int, fields: dict[str, Any], known: dict[str, tuple[int | None, str]]) -> None:
+    def _mark_duplicate(
+        self, number: int, fields: dict[str, Any], known: dict[str, tuple[int | None, str, str]], path: str
+    ) -> None:
+        """Give a later copy of a paper (the same link as an earlier entry, one of them a paper) status skip."""
         url = fields.get("url")
-        if fields.get("kind") != "paper" or fields.get("status") == "skip" or not isinstance(url, str):
+        if fields.get("status") == "skip" or not isinstance(url, str):
             return
         paper = identifiers.canonical_id(url)
-        other_number, other_path = known.setdefault(paper, (number, f"issue #{number}"))
-        if other_number == number:
+        kind = str(fields.get("kind"))
+        other = known.get(paper)
+        if other is None or other[0] == number:
+            known[paper] = (number, path, kind)
             return
+        other_number, other_path, other_kind = other
+        if "paper" not in (kind, other_kind):
+            return  # two articles with one link: validate warns, nothing is skipped
         if other_number is not None and other_number > number and other_path.startswith("issues/"):
-            return  # the other one is the later copy; it is marked when its turn comes
+            # This issue is the earlier one: it owns the paper now, and the later entry is the copy.
+            known[paper] = (number, path, kind)
+            if other_number not in self.seen:  # not listed this time, so not marked in its turn
+                self._skip_copy(other_number, other_path, paper, path)
+            return
         fields["status"] = "skip"
         self.report.notices.append(
             f"issue #{number} is the same paper ({paper}) as {other_path}; its entry is kept with status skip"
         )
+
+    def _skip_copy(self, number: int, path: str, paper: str, original: str) -> None:
+        tracked = self.state.tracked.get(number)
+        local = self.workspace.read(path)
+        if tracked is None or local is None or local.data is None or _digest(local.text) != tracked.digest:
+            return  # edited here: left for validate to report
+        data = dict(local.data)
+        data["status"] = "skip"
+        self.report.notices.append(
+            f"issue #{number} is the same paper ({paper}) as {original}; its entry is kept with status skip"
+        )
+        self._write(number, path, dump_document(data), tracked.updated_at, "update", old_path=path)
 
     def _pull_comments(self, number: int, comments: list[dict[str, Any]]) -> None:
         """Comments changed on an issue that itself did not show up as changed."""
