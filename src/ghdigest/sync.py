@@ -626,7 +626,7 @@ class _Sync:
             self._write(number, target, remote_text, updated_at, "create", old_path=None)
             return
         assert current is not None
-        if local.text == remote_text or self._unedited(number, local, updated_at, remote_text):
+        if local.text == remote_text or self._unedited(number, local, remote_text):
             self._write(number, target, remote_text, updated_at, "update", old_path=current)
             return
         changed_remotely = tracked is None or tracked.updated_at != updated_at or comments != (old_comments or None)
@@ -642,13 +642,13 @@ class _Sync:
         )
         self.hold_back.append(updated_at)
 
-    def _unedited(self, number: int, local: _LocalFile, remote_updated_at: str, remote_text: str) -> bool:
+    def _unedited(self, number: int, local: _LocalFile, remote_text: str) -> bool:
         """Whether the file is as sync last wrote it (so it may be replaced)."""
         tracked = self.state.tracked.get(number)
         if tracked is not None:
             return _digest(local.text) == tracked.digest
-        # No record (state lost or never committed): the file is unedited only if it already
-        # mirrors this very version of the issue and equals what sync writes for it.
+        # No record (state lost or never committed): the file counts as unedited only if it
+        # already equals what sync writes for this version of the issue.
         return local.text == remote_text
 
     def _local_comments(self, local: _LocalFile | None) -> list[dict[str, Any]]:
@@ -1004,11 +1004,3 @@ def sync(
     report = _Sync(config, api, dry_run=dry_run, push=push, full=full, progress=progress).run()
     report.requests = getattr(api, "requests_made", 0)
     return report
-
-
-def changed_files(report: SyncReport) -> Iterable[str]:
-    """Paths the sync wrote or removed."""
-    for change in report.changes:
-        yield change.path
-        if change.old_path:
-            yield change.old_path
