@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ghdigest.cli import main
+from tests.github_stub import GitHubStub, StubRepo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -72,5 +73,41 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
         if cwd is not None:
             monkeypatch.chdir(cwd)
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+    return run
+
+
+# --------------------------------------------------------------------------- GitHub stand-in
+
+#: A recognisable fake token: tests search their output for it.
+TOKEN = "ghp_FAKEtokenFORtests0123456789abcdefXYZ"
+
+CONFIG = """\
+title: Test Digest
+repo: octo/papers
+"""
+
+
+@pytest.fixture
+def stub() -> Iterator[GitHubStub]:
+    with GitHubStub(token=TOKEN) as server:
+        yield server
+        assert server.validation_errors == []
+
+
+@pytest.fixture
+def papers(stub: GitHubStub) -> StubRepo:
+    return stub.add_repo("octo", "papers")
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return write_files(tmp_path / "digest", {"ghdigest.yml": CONFIG, "issues/.keep": ""})
+
+
+@pytest.fixture
+def run_sync(cli: Callable[..., Result], stub: GitHubStub, root: Path) -> Callable[..., Result]:
+    def run(*args: str, folder: Path | None = None) -> Result:
+        return cli("sync", str(folder or root), "--api-url", stub.base_url, *args, env={"GITHUB_TOKEN": TOKEN})
 
     return run

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import math
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,8 @@ from ghdigest.config import load_config
 from ghdigest.github import GitHubError, RestClient
 from ghdigest.sync import STATE_FILE, sync
 from ghdigest.yamlio import parse_document
-from tests.conftest import write_files
+from tests.conftest import CONFIG, TOKEN, write_files
 from tests.github_stub import Fault, GitHubStub, StubRepo
-
-TOKEN = "ghp_FAKEtokenFORtests0123456789abcdefXYZ"
-
-CONFIG = """\
-title: Test Digest
-repo: octo/papers
-"""
 
 
 def paper_body(n: int, *, summary: str | None = None) -> str:
@@ -40,31 +33,6 @@ def paper_body(n: int, *, summary: str | None = None) -> str:
         "# Comments\n"
         "Worth reading.\n"
     )
-
-
-@pytest.fixture
-def stub() -> Iterator[GitHubStub]:
-    with GitHubStub(token=TOKEN) as server:
-        yield server
-        assert server.validation_errors == []
-
-
-@pytest.fixture
-def papers(stub: GitHubStub) -> StubRepo:
-    return stub.add_repo("octo", "papers")
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return write_files(tmp_path / "digest", {"ghdigest.yml": CONFIG, "issues/.keep": ""})
-
-
-@pytest.fixture
-def run_sync(cli: Callable[..., Result], stub: GitHubStub, root: Path) -> Callable[..., Result]:
-    def run(*args: str, folder: Path | None = None) -> Result:
-        return cli("sync", str(folder or root), "--api-url", stub.base_url, *args, env={"GITHUB_TOKEN": TOKEN})
-
-    return run
 
 
 def entry_files(root: Path) -> dict[str, str]:

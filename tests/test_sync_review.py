@@ -23,34 +23,9 @@ from ghdigest.config import load_config
 from ghdigest.github import GitHubError, ListPage, RestClient
 from ghdigest.sync import STATE_FILE, sync
 from ghdigest.yamlio import parse_document
-from tests.conftest import write_files
+from tests.conftest import CONFIG, TOKEN, write_files
 from tests.github_stub import Fault, GitHubStub, StubRepo
-from tests.test_sync import CONFIG, TOKEN, data_of, entry_files, paper_body
-
-
-@pytest.fixture
-def stub() -> Iterator[GitHubStub]:
-    with GitHubStub(token=TOKEN) as server:
-        yield server
-        assert server.validation_errors == []
-
-
-@pytest.fixture
-def papers(stub: GitHubStub) -> StubRepo:
-    return stub.add_repo("octo", "papers")
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return write_files(tmp_path / "digest", {"ghdigest.yml": CONFIG, "issues/.keep": ""})
-
-
-@pytest.fixture
-def run_sync(cli: Callable[..., Result], stub: GitHubStub, root: Path) -> Callable[..., Result]:
-    def run(*args: str, folder: Path | None = None) -> Result:
-        return cli("sync", str(folder or root), "--api-url", stub.base_url, *args, env={"GITHUB_TOKEN": TOKEN})
-
-    return run
+from tests.test_sync import data_of, entry_files, paper_body
 
 
 def _client(stub: GitHubStub) -> RestClient:
