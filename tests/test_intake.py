@@ -993,3 +993,16 @@ def test_what_parse_returns_reads_back_unchanged(title: str, body: str | None) -
     fields = parse_issue(IssueInput("Headline " + title, body)).fields
     assume(fields.get("status") != "inbox")  # two form labels in the noise make it a (half-empty) form
     assert round_trip(fields) == fields
+
+
+def test_an_issue_opened_from_an_entry_is_not_dated_by_its_opening() -> None:
+    """Reading back an entry ghdigest pushed gives the entry, not a date that would move it to this week."""
+    fields = {"kind": "paper", "headline": "A paper", "url": "https://arxiv.org/abs/2009.04374", "week": "2020-W38"}
+    rendered = render_issue(fields, marker="0001-a-paper")
+    read = parse_issue(IssueInput(rendered.title, rendered.body, rendered.labels, "2026-11-24T10:00:00Z"), LabelRules())
+    assert read.marker == "0001-a-paper"
+    assert "date" not in read.fields
+    written_by_a_person = parse_issue(
+        IssueInput(rendered.title, rendered.body.split("<!--")[0], (), "2026-11-24T10:00:00Z")
+    )
+    assert written_by_a_person.fields["date"] == "2026-11-24"

@@ -113,6 +113,37 @@ def test_a_fault_at_every_request_position_converges(tmp_path: Path) -> None:
 _FAULT_FIELDS = ("status", "kind", "after", "retry_after", "delay")
 
 
+class _Died(BaseException):
+    """The process ending where it stands, as ``kill -9`` would, but at one chosen moment."""
+
+
+def _die(self: object) -> None:
+    """Stands in for the step that writes files: the run ends after its requests, before any write."""
+    raise _Died
+
+
+def test_a_run_that_dies_after_pushing_and_before_writing_converges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue is opened and edited on GitHub, the files never learn it: the next run must link, not open again."""
+    expected, _ = _clean_result(tmp_path)
+    with world(tmp_path / "died") as (stub, repo, root):
+        before = {p.name: p.read_text(encoding="utf-8") for p in (root / "issues").iterdir()}
+        with monkeypatch.context() as patched:
+            patched.setattr("ghdigest.sync._Sync._apply", _die)
+            with pytest.raises(_Died):
+                _sync(stub, root, push=True)
+        assert {m for m, _path in _writes(stub)} == {"PATCH", "POST"}
+        assert {p.name: p.read_text(encoding="utf-8") for p in (root / "issues").iterdir()} == before
+        _sync(stub, root, push=True)
+        _sync(stub, root, push=True)
+        assert _snapshot(repo, root) == expected
+
+
+def _writes(stub: GitHubStub) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in stub.requests if r.method in ("POST", "PATCH")]
+
+
 def _assert_whole(root: Path, *, temporaries_allowed: bool = False) -> None:
     """Every content file parses: none was left half-written (a killed writer may leave a temporary)."""
     for path in (root / "issues").glob("*.yml"):
@@ -172,3 +203,25 @@ def test_world_is_a_real_change_on_both_sides(tmp_path: Path) -> None:
     assert {p.action for p in report.pushed} == {"open", "edit"}
     assert report.conflicts == []
     assert shutil.which(sys.executable)
+
+
+def test_an_entry_edited_after_a_cut_short_push_keeps_the_edit_and_sends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with world(tmp_path / "edited") as (stub, repo, root):
+        with monkeypatch.context() as patched:
+            patched.setattr("ghdigest.sync._Sync._apply", _die)
+            with pytest.raises(_Died):
+                _sync(stub, root, push=True)
+        entry = root / "issues" / "from-a-pull-request.yml"
+        entry.write_text(entry.read_text(encoding="utf-8").replace("Added by PR", "Renamed here"), "utf-8")
+        _sync(stub, root)  # links the file to the opened issue, pushes nothing
+        assert [i["title"] for i in repo.issues.values()].count("Added by PR") == 1
+        _sync(stub, root, push=True)
+        _sync(stub, root, push=True)
+        titles = [i["title"] for i in repo.issues.values()]
+        assert "Renamed here" in titles
+        assert "Added by PR" not in titles
+        data = parse_document(entry.read_text(encoding="utf-8"), entry.name).data
+        assert data["headline"] == "Renamed here"
+        assert repo.issues[data["issue"]["number"]]["title"] == "Renamed here"

@@ -1209,6 +1209,7 @@ class _Reader:
         self.ready_status = ready_status
         self.problems: list[str] = []
         self.fields: dict[str, Any] = {}
+        self.marked = False
 
     def problem(self, text: str) -> None:
         if text not in self.problems:
@@ -1227,6 +1228,7 @@ class _Reader:
                 continue
             body_lines.append(line)
             body_flags.append(in_code)
+        self.marked = marker is not None
         form = _is_form(body_lines, body_flags, marker is not None)
         sections = _split(body_lines, body_flags, form)
         labels = self.read_labels()
@@ -1454,7 +1456,10 @@ class _Reader:
                 what = "is not a real date" if seen else "holds no date"
                 self.problem(f"{name}: '{clean_line(section.value)[:40]}' {what}; kept in notes")
                 section.note = True
-        if "date" not in self.fields and self.issue.created_at:
+        # A person's issue is dated by when it was opened. An issue ghdigest opened from an entry
+        # file says all the entry says: a date it lacks, the entry lacks, and reading it back must
+        # give the entry unchanged (a date would move an entry listed by a digest file).
+        if "date" not in self.fields and self.issue.created_at and not self.marked:
             date = _utc_date(self.issue.created_at)
             if date is not None:
                 self.fields["date"] = date

@@ -595,10 +595,8 @@ class _Sync:
             and marker == Path(current or "").stem
         ):
             # An issue this repository opened from the entry: an earlier push stopped before it
-            # could record the issue in the file. Link them; the entry's text stays as written.
-            adopted = dict(local.data)
-            adopted["issue"] = self._issue_ref(issue, comments)
-            self._write(number, current or "", dump_document(adopted), str(issue.get("updated_at", "")), "adopt")
+            # could record the issue in the file. Link them.
+            self._adopt(number, current or "", local, issue, comments)
             return
 
         target = (
@@ -641,6 +639,46 @@ class _Sync:
             Conflict(number, current, local.text, remote_text, "edited here since the last sync, and changed on GitHub")
         )
         self.hold_back.append(updated_at)
+
+    def _adopt(
+        self, number: int, path: str, local: _LocalFile, issue: dict[str, Any], comments: list[dict[str, Any]] | None
+    ) -> None:
+        """Link an entry to the issue a cut-short push opened for it, as if that push had finished."""
+        pulled = self._pulled_text(issue, comments)
+        updated_at = str(issue.get("updated_at", ""))
+        if self._reads_as(local, issue):
+            # The issue says what the file says: write what the finished push would have written.
+            self._write(number, path, pulled, updated_at, "adopt")
+            return
+        # Edited since that push: keep the text, linked, and count it as edited so the next
+        # --push sends it (and a change on GitHub meanwhile is a conflict, not an overwrite).
+        adopted = dict(local.data or {})
+        adopted["issue"] = self._issue_ref(issue, comments)
+        self._write(number, path, dump_document(adopted), updated_at, "adopt")
+        self.state.tracked[number] = Tracked(path, updated_at, _digest(pulled))
+
+    def _reads_as(self, local: _LocalFile, issue: dict[str, Any]) -> bool:
+        """Whether pushing ``local`` now would give an issue that reads as ``issue`` does."""
+        fields = self._pushable(local, quiet=True)
+        if fields is None:
+            return False
+        try:
+            rendered = render_issue(fields, self.rules, marker=Path(local.path).stem)
+        except ValueError:
+            return False
+        as_pushed = {
+            **issue,
+            "title": rendered.title,
+            "body": rendered.body,
+            "labels": self._labels(rendered.labels, issue.get("labels", [])),
+        }
+        return self._intake(as_pushed) == self._intake(issue)
+
+    def _pulled_text(self, issue: dict[str, Any], comments: list[dict[str, Any]] | None) -> str:
+        """The file sync writes for ``issue``: what a pull of it writes, so a push and a pull agree."""
+        fields, _ = self._intake(issue)
+        fields["issue"] = self._issue_ref(issue, comments)
+        return dump_document(fields)
 
     def _unedited(self, number: int, local: _LocalFile, remote_text: str) -> bool:
         """Whether the file is as sync last wrote it (so it may be replaced)."""
@@ -863,10 +901,13 @@ class _Sync:
             if local is not None and local.data is not None:
                 self._push_new(key, local)
 
-    def _pushable(self, local: _LocalFile) -> dict[str, Any] | None:
+    def _pushable(self, local: _LocalFile, *, quiet: bool = False) -> dict[str, Any] | None:
         data = local.data
         if data is None or schema.validate("entry", data):
-            self.report.notices.append(f"{local.path} is not pushed: it is not a valid entry (run ghdigest validate)")
+            if not quiet:
+                self.report.notices.append(
+                    f"{local.path} is not pushed: it is not a valid entry (run ghdigest validate)"
+                )
             return None
         fields = {k: v for k, v in data.items() if k != "issue"}
         if "status" not in fields and self.settings.ready_status != "selected":
@@ -920,9 +961,8 @@ class _Sync:
             },
         )
         self.report.pushed.append(Pushed("edit", tracked.path, number, rendered.title))
-        data = dict(local.data or {})
-        data["issue"] = self._issue_ref(updated, self._local_comments(local) or None)
-        self._write(number, tracked.path, dump_document(data), str(updated.get("updated_at", "")), "update")
+        pulled = self._pulled_text(updated, self._local_comments(local) or None)
+        self._write(number, tracked.path, pulled, str(updated.get("updated_at", "")), "update")
 
     def _push_new(self, key: str, local: _LocalFile) -> None:
         fields = self._pushable(local)
@@ -957,9 +997,7 @@ class _Sync:
                     ) from None
         number = int(issue["number"])
         self.report.pushed.append(Pushed(action, local.path, number, rendered.title))
-        data = dict(local.data or {})
-        data["issue"] = self._issue_ref(issue, None)
-        self._write(number, local.path, dump_document(data), str(issue.get("updated_at", "")), "update")
+        self._write(number, local.path, self._pulled_text(issue, None), str(issue.get("updated_at", "")), "update")
         self.seen.add(number)
 
     def _find_marked(self, key: str) -> dict[str, Any] | None:
