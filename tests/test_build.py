@@ -62,7 +62,7 @@ def test_seed_week_matches_golden_output(cli: Cli, example_repo: Path, tmp_path:
     out = tmp_path / "out"
     result = cli("build", "--out", str(out), cwd=example_repo)
     assert result.exit_code == 0, result.stderr
-    produced = sorted(p.name for p in out.iterdir())
+    produced = sorted(p.name for p in out.iterdir() if p.is_file())  # api/ has golden files of its own
     assert produced == ["2020-W38.md", "index.md"]
     for name in produced:
         golden = GOLDEN / "seed" / name
@@ -107,16 +107,19 @@ def test_rebuild_is_byte_identical(cli: Cli, example_repo: Path, tmp_path: Path)
     first, second = tmp_path / "one", tmp_path / "two"
     assert cli("build", "--out", str(first), cwd=example_repo).exit_code == 0
     assert cli("build", "--out", str(second), cwd=example_repo).exit_code == 0
-    for path in first.iterdir():
-        assert path.read_bytes() == (second / path.name).read_bytes()
+    files = [path for path in first.rglob("*") if path.is_file()]
+    for path in files:
+        assert path.read_bytes() == (second / path.relative_to(first)).read_bytes()
     again = cli("build", "--out", str(first), cwd=example_repo)
-    assert "0 of 2 file(s) changed" in again.stderr
+    assert f"0 of {len(files)} file(s) changed" in again.stderr
 
 
 def test_default_output_folder_and_stdout_lists_files(cli: Cli, example_repo: Path) -> None:
     result = cli("build", cwd=example_repo)
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["dist/2020-W38.md", "dist/index.md"]
+    pages = [line for line in result.stdout.splitlines() if line.endswith(".md")]
+    assert pages == ["dist/2020-W38.md", "dist/index.md"]
+    assert "dist/api/index.json" in result.stdout.splitlines()
     assert "built 1 week(s) (2020-W38) into dist" in result.stderr
     assert (example_repo / "dist" / "2020-W38.md").is_file()
 
@@ -165,12 +168,12 @@ def test_broken_entry_makes_build_write_nothing(cli: Cli, example_repo: Path, tm
 
 def test_existing_output_is_untouched_when_content_breaks(cli: Cli, example_repo: Path) -> None:
     assert cli("build", cwd=example_repo).exit_code == 0
-    before = {p.name: p.read_bytes() for p in (example_repo / "dist").iterdir()}
+    before = {p: p.read_bytes() for p in (example_repo / "dist").rglob("*") if p.is_file()}
     entry_file = example_repo / "issues" / "0001-decoding-brain-activity-for-language-generation.yml"
     entry_file.write_text(entry_file.read_text(encoding="utf-8").replace("Decoding", "Reading"), encoding="utf-8")
     (example_repo / "issues" / "0099-broken.yml").write_text("kind: paper\nheadline: [\n", encoding="utf-8")
     assert cli("build", cwd=example_repo).exit_code == 1
-    assert {p.name: p.read_bytes() for p in (example_repo / "dist").iterdir()} == before
+    assert {p: p.read_bytes() for p in (example_repo / "dist").rglob("*") if p.is_file()} == before
 
 
 # --- --week --------------------------------------------------------------------------------
@@ -185,7 +188,7 @@ def test_week_option_builds_one_week(cli: Cli, make_repo: MakeRepo) -> None:
     )
     result = cli("build", "--week", "2020-W38", cwd=root)
     assert result.exit_code == 0
-    assert sorted(p.name for p in (root / "dist").iterdir()) == ["2020-W38.md"]
+    assert sorted(p.name for p in (root / "dist").iterdir() if p.is_file()) == ["2020-W38.md"]
     week = (root / "dist" / "2020-W38.md").read_text(encoding="utf-8")
     assert "[← Previous week: 2020-W37](2020-W37.md)" in week
 
@@ -337,9 +340,11 @@ def test_statuses_decide_what_is_shown(cli: Cli, make_repo: MakeRepo) -> None:
 def test_week_from_date_in_each_scheme(cli: Cli, make_repo: MakeRepo) -> None:
     files = {"0001-a.yml": entry(week="", date="2021-02-07")}
     us = make_repo(files, name="us")
-    assert (cli("build", cwd=us).stdout.splitlines()) == ["dist/2021-W07.md", "dist/index.md"]
+    pages = [f for f in cli("build", cwd=us).stdout.splitlines() if f.endswith(".md")]
+    assert pages == ["dist/2021-W07.md", "dist/index.md"]
     iso = make_repo(files, config="title: T\nweek_scheme: iso\n", name="iso")
-    assert (cli("build", cwd=iso).stdout.splitlines()) == ["dist/2021-W05.md", "dist/index.md"]
+    pages = [f for f in cli("build", cwd=iso).stdout.splitlines() if f.endswith(".md")]
+    assert pages == ["dist/2021-W05.md", "dist/index.md"]
     text = (iso / "dist" / "2021-W05.md").read_text(encoding="utf-8")
     assert "week 5 of 2021 (Feb 1~)" in text
 

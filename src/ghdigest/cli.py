@@ -6,6 +6,7 @@ unwritable output, or an unexpected error).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -32,9 +33,11 @@ from ghdigest.errors import (
     sorted_diagnostics,
 )
 from ghdigest.forms import issue_forms
-from ghdigest.github import RestClient, api_url_from, token_from
+from ghdigest.github import RestClient, api_url_from, token_from, web_url_from
 from ghdigest.output import write_tree
+from ghdigest.publish import LATEST, ReleaseReport, release
 from ghdigest.render.markdown import check_templates
+from ghdigest.scaffold import init_repository
 from ghdigest.schema import load_schema
 from ghdigest.sync import SyncReport, label_rules, sync
 from ghdigest.weeks import WeekError
@@ -389,6 +392,137 @@ def _print_sync_report(report: SyncReport, output_format: str) -> None:
     )
 
 
+@main.command(name="release")
+@click.argument("week_text", metavar="WEEK")
+@ROOT_ARGUMENT
+@click.option("--repo", metavar="OWNER/NAME", default=None, help="Repository to release in (default: 'repo' setting).")
+@click.option("--draft", is_flag=True, help="Make it a draft, visible only to the repository's writers.")
+@click.option("--dry-run", is_flag=True, help="Read from GitHub and print what would change; write nothing.")
+@click.option(
+    "--api-url",
+    metavar="URL",
+    default=None,
+    help="GitHub API base (default: $GITHUB_API_URL, else https://api.github.com).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per step; json: the whole report on stdout.",
+)
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True)
+@handle_errors
+def release_command(
+    week_text: str,
+    root: Path | None,
+    repo: str | None,
+    draft: bool,
+    dry_run: bool,
+    api_url: str | None,
+    output_format: str,
+    today: dt.datetime | None,
+) -> None:
+    """Publish WEEK as a GitHub Release, or update the release it already has.
+
+    WEEK is a week id such as 2020-W38, or 'latest': the newest week with entries that has
+    ended. The release is tagged by the 'release.tag' setting (digest-2020-W38 by default),
+    named after the digest's title, and shows the week's Markdown; the week's .md and .json
+    files are attached. @mentions are neutralised so that the release notifies no one, and a
+    digest longer than a release can hold is cut at an entry boundary with a link to the .md
+    file. Running it again changes only what differs: never a second release or file. A new
+    release is published once its files are attached; --draft keeps it a draft (a published
+    release stays published). The token (GITHUB_TOKEN or GH_TOKEN) needs contents: write.
+
+    Exit codes: 0 released (or already up to date), 1 content problems, 2 could not run.
+    """
+    config = _config(root)
+    repo = repo or config.settings.repo
+    if not repo:
+        raise click.UsageError("no repository: pass --repo OWNER/NAME or set 'repo' in ghdigest.yml")
+    if not _REPO_PATTERN.match(repo):
+        raise click.BadParameter(f"{repo!r} is not OWNER/NAME", param_hint="--repo")
+    if week_text != LATEST:
+        try:
+            config.parse_week(week_text)
+        except WeekError as exc:
+            raise click.BadParameter(f"{exc} (or 'latest')", param_hint="WEEK") from None
+    token = token_from()
+    if not dry_run and token is None:
+        raise _fail("release writes to GitHub and needs a token: set GITHUB_TOKEN or GH_TOKEN", EXIT_CANNOT_RUN)
+    base = api_url_from(api_url)
+    client = RestClient(repo, base, token)
+    try:
+        report = release(
+            config,
+            client,
+            week_text,
+            web_url=web_url_from(base),
+            today=today.date() if today is not None else dt.date.today(),
+            draft=draft,
+            dry_run=dry_run,
+        )
+    finally:
+        client.close()
+    _print_release_report(report, output_format)
+
+
+def _print_release_report(report: ReleaseReport, output_format: str) -> None:
+    if output_format == "json":
+        payload = {
+            "repo": report.repo,
+            "week": report.week,
+            "tag": report.tag,
+            "name": report.name,
+            "dry_run": report.dry_run,
+            "draft": report.draft,
+            "action": report.action,
+            "changes": list(report.changes),
+            "assets": [{"name": a.name, "action": a.action, "size": a.size, "note": a.note} for a in report.assets],
+            "release_id": report.release_id,
+            "html_url": report.html_url,
+            "body_length": report.body_length,
+            "body_cut": report.body_cut,
+            "mentions_neutralised": report.mentions,
+            "notices": report.notices,
+            "requests": report.requests,
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        would = "would " if report.dry_run else ""
+        state = " (draft)" if report.draft else ""
+        if report.action == "create":
+            click.echo(f"{would}create release {report.tag}: {report.name}{state}")
+        elif report.action == "update":
+            changed = ", ".join("publish" if c == "draft" else c for c in report.changes)
+            click.echo(f"{would}update release {report.tag} ({changed}){state}")
+        else:
+            click.echo(f"keep release {report.tag} (unchanged){state}")
+        for asset in report.assets:
+            verb = asset.action if asset.action == "keep" else f"{would}{asset.action}"
+            note = f", {asset.note}" if asset.note else ""
+            click.echo(f"{verb} {asset.name} ({asset.size:,} bytes{note})")
+        if report.html_url and not report.dry_run:
+            click.echo(report.html_url)
+    if report.mentions:
+        click.echo(f"ghdigest: {report.mentions} @mention(s) neutralised in the release text", err=True)
+    for notice in report.notices:
+        click.echo(f"ghdigest: {notice}", err=True)
+    uploads = sum(a.action != "keep" for a in report.assets)
+    done = {"create": "created", "update": "updated", "keep": "unchanged"}[report.action]
+    if report.dry_run:
+        done = done if report.action == "keep" else f"would be {done}"
+        files, prefix = f"{uploads} file(s) to upload", "dry run: "
+    else:
+        files, prefix = f"{uploads} file(s) uploaded", ""
+    click.echo(
+        f"ghdigest: {prefix}{report.week} in {report.repo} as {report.tag}{' (draft)' if report.draft else ''}: "
+        f"release {done}, {files}; {report.requests} request(s)",
+        err=True,
+    )
+
+
 FORMS_FOLDER = ".github/ISSUE_TEMPLATE"
 
 
@@ -432,3 +566,45 @@ def _read_text(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+@main.command(name="init")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]")
+@click.option("--force", is_flag=True, help="Replace existing files that differ from ghdigest's (kept without it).")
+@click.option(
+    "--install",
+    metavar="REQUIREMENT",
+    default=None,
+    help="What the workflows pip-install, pinned: 'ghdigest @ git+https://…@<full commit>' or 'NAME==VERSION' "
+    "(default: the pinned source this ghdigest was installed from, when there is one).",
+)
+@handle_errors
+def init_command(directory: Path | None, force: bool, install: str | None) -> None:
+    """Create a digest repository in DIR (default: the current folder), ready to validate and build.
+
+    Writes ghdigest.yml (commented), an example entry under issues/, the JSON Schemas, the
+    issue forms, the GitHub Actions workflows (validate, sync, publish), .gitignore and a
+    README; DIR is then the ROOT of the other commands. A file that already exists is kept
+    (listed on stderr) unless --force replaces it; running init again changes nothing.
+
+    The workflows install ghdigest on GitHub's runners from a pinned requirement (--install, or
+    the Git commit or hashed archive this ghdigest came from). Without one they are left out,
+    with a notice: the name 'ghdigest' on PyPI belongs to another project.
+
+    Exit codes: 0 done (keeping existing files is normal), 2 could not write or --install is not pinned.
+    """
+    report = init_repository(directory if directory is not None else Path.cwd(), force=force, install=install)
+    for name in (*report.created, *report.replaced):
+        click.echo(_shown(report.root / name))
+    for name in report.kept:
+        click.echo(f"ghdigest: kept {name}: it differs from ghdigest's version (--force replaces it)", err=True)
+    for notice in report.notices:
+        click.echo(f"ghdigest: {notice}", err=True)
+    click.echo(
+        f"ghdigest: initialised {_shown(report.root)}: {len(report.created)} file(s) created, "
+        f"{len(report.replaced)} replaced, {len(report.unchanged)} unchanged, {len(report.kept)} kept",
+        err=True,
+    )
+    if report.created:
+        where = "" if report.root == Path.cwd().absolute() else f" {_shown(report.root)}"
+        click.echo(f"ghdigest: next: ghdigest validate{where} && ghdigest build{where}; README.md says more", err=True)

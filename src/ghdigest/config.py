@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -62,6 +63,14 @@ class Config:
         """The default folder build writes to."""
         return self.root / self.settings.output
 
+    @property
+    def site_base(self) -> str | None:
+        """``site_url`` ending in ``/``: the address output files are published under; None when not set."""
+        url = self.settings.site_url
+        if url is None:
+            return None
+        return url if url.endswith("/") else f"{url}/"
+
     def section_for(self, kind: Kind) -> SectionSpec:
         """The section that takes entries of ``kind`` (every kind has one; see load_config)."""
         return next(section for section in self.sections if kind in section.kinds)
@@ -73,6 +82,10 @@ class Config:
     def parse_week(self, text: str) -> Week:
         """A week id in the configured scheme; raises WeekError."""
         return Week.parse(text, self.settings.week_scheme)
+
+    def release_tag(self, week: Week) -> str:
+        """The tag of ``week``'s GitHub Release, from the ``release.tag`` pattern."""
+        return self.settings.release.tag.format(**self.pattern_fields(week))
 
     def pattern_fields(self, week: Week) -> dict[str, Any]:
         """Values of the fields title and intro patterns may use, for ``week``."""
@@ -117,6 +130,46 @@ def _pattern_problem(pattern: str) -> str | None:
     return None
 
 
+_TAG_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
+
+
+def git_tag_problem(tag: str) -> str | None:
+    """Why ``tag`` is not a valid Git tag name (git check-ref-format's rules), or None when it is."""
+    if not tag or tag == "@":
+        return "it is empty" if not tag else "'@' alone is not allowed"
+    found = _TAG_FORBIDDEN.search(tag)
+    if found:
+        return f"it holds {found.group()!r} (no spaces, control characters or any of ~^:?*[\\)"
+    if "//" in tag or tag.startswith("/") or tag.endswith("/"):
+        return "'/' must separate non-empty parts"
+    if ".." in tag or "@{" in tag or tag.endswith("."):
+        return "it holds '..' or '@{', or ends with '.'"
+    if any(part.startswith(".") or part.endswith(".lock") for part in tag.split("/")):
+        return "a part starts with '.' or ends with '.lock'"
+    return None
+
+
+def _tag_pattern_problem(pattern: str, title: str) -> str | None:
+    """What is wrong with the ``release.tag`` pattern: invalid, a bad Git tag, or one tag for several weeks."""
+    problem = _pattern_problem(pattern)
+    if problem:
+        return problem
+    # Three weeks that differ in number, in year, or in both: each must get a tag of its own.
+    samples = [
+        {**PATTERN_FIELDS, "title": title},
+        {**PATTERN_FIELDS, "title": title, "week": 39, "week_id": "2020-W39", "start": dt.date(2020, 9, 20)},
+        {**PATTERN_FIELDS, "title": title, "year": 2021, "week_id": "2021-W38", "start": dt.date(2021, 9, 12)},
+    ]
+    tags = [pattern.format(**sample) for sample in samples]
+    if len(set(tags)) < len(tags):
+        return "gives several weeks the same tag; use {week_id} (or {year} and {week})"
+    for tag in tags:
+        bad = git_tag_problem(tag)
+        if bad:
+            return f"gives {tag!r}, which is not a valid Git tag name: {bad}"
+    return None
+
+
 def _relative_folder_problem(value: str) -> str | None:
     path = PurePosixPath(value.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or ":" in value:
@@ -139,10 +192,16 @@ def _semantic_diagnostics(document: YamlDocument, settings: Settings) -> list[Di
         problem = _pattern_problem(pattern)
         if problem:
             error(path, "invalid-pattern", f"{'.'.join(map(str, path))} {problem}")
+    tag_problem = _tag_pattern_problem(settings.release.tag, settings.title)
+    if tag_problem:
+        error(["release", "tag"], "invalid-pattern", f"release.tag {tag_problem}")
     for key in ("templates", "output"):
         problem = _relative_folder_problem(getattr(settings, key))
         if problem:
             error([key], "invalid-path", f"{key}: {problem}")
+    if settings.site_url is not None and ("?" in settings.site_url or "#" in settings.site_url):
+        # Feed and page links are site_url + file name: a query or fragment would end up in the middle.
+        error(["site_url"], "invalid-site-url", "site_url: must be a plain address, without '?' or '#'")
     if settings.sections:
         seen_ids: set[str] = set()
         owner: dict[str, str] = {}

@@ -1,24 +1,28 @@
-"""The only PyGithub user: the few GitHub REST calls sync makes, with errors people can act on.
+"""The only PyGithub user: the few GitHub REST calls sync and release make, with errors people can act on.
 
 Everything goes through PyGithub's ``Requester`` (authentication, connection reuse, waiting out
 rate limits), but list pages are requested directly rather than through ``PaginatedList``:
 conditional requests (``If-None-Match`` → 304) are what make a no-change sync nearly free, and
 ``PaginatedList`` turns a 304 into an empty list without saying so.
 
-Retries: GET and PATCH are retried on 5xx, 429 and secondary rate limits (they are idempotent
-here); POST never is, because a create that failed on the way back may have happened. A POST
-whose outcome is unknown raises :class:`WriteOutcomeUnknown` and the caller looks before it tries
-again.
+Retries: GET, PATCH and DELETE are retried on 5xx, 429 and secondary rate limits (they are
+idempotent here; a repeated DELETE answers 404, which counts as done); POST never is, because a
+create that failed on the way back may have happened. A POST whose outcome is unknown raises
+:class:`WriteOutcomeUnknown` and the caller looks before it tries again.
+
+Release assets are uploaded to the host and path that the release's ``upload_url`` template names
+(``uploads.github.com`` on github.com, ``/api/uploads`` on GitHub Enterprise Server).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -29,7 +33,7 @@ DEFAULT_API_URL = "https://api.github.com"
 #: Longest wait for a rate limit to reset before giving up, in seconds.
 DEFAULT_MAX_RATE_LIMIT_WAIT = 900
 DEFAULT_TIMEOUT = 30
-_RETRIED_METHODS = frozenset({"GET", "HEAD", "PATCH"})
+_RETRIED_METHODS = frozenset({"GET", "HEAD", "PATCH", "DELETE"})
 _TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
 
 
@@ -39,6 +43,14 @@ class GitHubError(GhdigestError):
 
 class WriteOutcomeUnknown(GitHubError):
     """A create request failed in a way that does not tell whether GitHub carried it out."""
+
+
+class ReleaseExists(GitHubError):
+    """GitHub refused to create (or publish) a release because a published release already has the tag."""
+
+
+class AssetExists(GitHubError):
+    """GitHub refused an upload because the release already has an asset of that name (perhaps a half-uploaded one)."""
 
 
 class RateLimited(GitHubError):
@@ -90,6 +102,40 @@ class GitHubApi(Protocol):
         ...
 
 
+class ReleaseApi(Protocol):
+    """The calls release needs; :class:`RestClient` talks to GitHub, tests may substitute their own."""
+
+    repo: str
+
+    def get_release_by_tag(self, tag: str) -> dict[str, Any] | None:
+        """The published release with ``tag``, or None (GitHub's lookup by tag never finds drafts)."""
+        ...
+
+    def list_releases(self) -> list[dict[str, Any]]:
+        """Every release of the repository, drafts included (for a token that may push), newest first."""
+        ...
+
+    def create_release(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a release; ReleaseExists when the tag is taken, WriteOutcomeUnknown when it may exist now."""
+        ...
+
+    def update_release(self, release_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change a release's name, body or draft state; the release as it is afterwards."""
+        ...
+
+    def list_assets(self, release_id: int) -> list[dict[str, Any]]:
+        """Every asset of the release, half-uploaded ones (state other than "uploaded") included."""
+        ...
+
+    def delete_asset(self, asset_id: int) -> None:
+        """Delete an asset; one that is already gone counts as deleted."""
+        ...
+
+    def upload_asset(self, upload_url: str, name: str, data: bytes, content_type: str) -> dict[str, Any]:
+        """Upload an asset; AssetExists when the name is taken, WriteOutcomeUnknown when it may be there now."""
+        ...
+
+
 def api_url_from(option: str | None, environ: Mapping[str, str] = os.environ) -> str:
     """The API base: the option, else GITHUB_API_URL (set by Actions and Enterprise), else api.github.com."""
     return (option or environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
@@ -98,6 +144,43 @@ def api_url_from(option: str | None, environ: Mapping[str, str] = os.environ) ->
 def token_from(environ: Mapping[str, str] = os.environ) -> str | None:
     """The token from GITHUB_TOKEN, else GH_TOKEN; None when neither is set."""
     return environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or None
+
+
+def web_url_from(api_url: str) -> str:
+    """The web address that goes with an API base: api.github.com → github.com, https://HOST/api/v3 → https://HOST."""
+    parts = urlsplit(api_url.rstrip("/"))
+    host = (parts.hostname or "").removeprefix("api.")
+    port = f":{parts.port}" if parts.port else ""
+    path = parts.path.removesuffix("/api/v3")
+    return f"{parts.scheme}://{host}{port}{path}"
+
+
+def _validation_errors(body: str) -> list[dict[str, Any]]:
+    """The ``errors`` of a 422 Validation Failed body (resource, field, code, message)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
+
+def _refusal(body: str) -> str:
+    """GitHub's message, with the reasons a 422 gives ("body is too long (maximum is 125000 characters)")."""
+    reasons = [str(e.get("message") or f"{e.get('field')} {e.get('code')}")[:200] for e in _validation_errors(body)]
+    message = _message(body)
+    return f"{message}: {'; '.join(reasons)}" if reasons else message
+
+
+def _unknown_or_limited(status: int, headers: Mapping[str, Any], message: str, what: str) -> GitHubError | None:
+    """For a write: RateLimited when GitHub asked to wait, WriteOutcomeUnknown when it may have acted, else None."""
+    if status in (403, 429) and "retry-after" in headers:
+        # Refused, not carried out: safe to send again once the wait is over.
+        wait = float(headers["retry-after"]) if str(headers["retry-after"]).isdigit() else 60.0
+        return RateLimited(f"GitHub asked to wait {wait:g} s before {what}", wait)
+    if status >= 500 or status == 429 or (status == 403 and "rate limit" in message.lower()):
+        return WriteOutcomeUnknown(f"GitHub answered {status} to {what}")
+    return None
 
 
 def _link_targets(header: str | None) -> dict[str, str]:
@@ -213,14 +296,14 @@ class RestClient:
     def _shown(self, url: str) -> str:
         return urlsplit(url).path or url
 
-    def _explain(self, status: int, message: str, verb: str) -> str:
+    def _explain(self, status: int, message: str, verb: str, permission: str = "issues: write") -> str:
         said = f" ({message})" if message else ""
         if status == 401:
             return f"GitHub refused the token{said}: set GITHUB_TOKEN or GH_TOKEN to a valid token"
         if status == 403 and "rate limit" in message.lower():
             return f"GitHub's rate limit is used up{said}; wait for it to reset or use a token"
         if status in (403, 404) and verb != "GET":
-            return f"GitHub did not allow writing to {self.repo}{said}: the token needs the issues: write permission"
+            return f"GitHub did not allow writing to {self.repo}{said}: the token needs the {permission} permission"
         if status == 404:
             return f"repository {self.repo} not found at {self._shown_api}, or the token cannot see it{said}"
         return f"GitHub answered {status}{said}"
@@ -318,3 +401,146 @@ class RestClient:
         if not isinstance(updated, dict):
             raise GitHubError(f"GitHub sent something other than an issue for {self._shown(url)}")
         return updated
+
+    # ----------------------------------------------------------------- releases
+
+    def _get_json(self, url: str, what: str) -> tuple[int, Any]:
+        """GET ``url``: (status, parsed body); a cut-off answer is asked for once more (GET is safe to repeat)."""
+        for attempt in range(2):
+            status, _, body = self._request("GET", url)
+            if status != 200:
+                return status, body
+            try:
+                return status, json.loads(body)
+            except ValueError:
+                if attempt == 1:
+                    raise GitHubError(f"GitHub sent an unreadable answer for {what}") from None
+        raise AssertionError("unreachable")
+
+    def _list_all(self, path: str) -> list[dict[str, Any]]:
+        """Every item of a list endpoint under the repository, page after page."""
+        page = self.list_page(path, {"per_page": "100"})
+        items = list(page.items)
+        while page.next_url is not None:
+            page = self.list_page(page.next_url, {})
+            items.extend(page.items)
+        return [item for item in items if isinstance(item, dict)]
+
+    def get_release_by_tag(self, tag: str) -> dict[str, Any] | None:
+        """The published release with ``tag``, or None (GitHub's lookup by tag never finds drafts)."""
+        status, data = self._get_json(f"{self._base}/releases/tags/{quote(tag, safe='')}", f"release {tag}")
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(data, dict):
+            raise GitHubError(self._explain(status, _message(str(data)), "GET"))
+        return data
+
+    def get_release(self, release_id: int) -> dict[str, Any] | None:
+        """Release ``release_id`` as it is now, or None when it no longer exists."""
+        status, data = self._get_json(f"{self._base}/releases/{release_id}", f"release {release_id}")
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(data, dict):
+            raise GitHubError(self._explain(status, _message(str(data)), "GET"))
+        return data
+
+    def list_releases(self) -> list[dict[str, Any]]:
+        """Every release of the repository, drafts included (for a token that may push), newest first."""
+        return self._list_all("/releases")
+
+    def create_release(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a release; ReleaseExists when the tag is taken, WriteOutcomeUnknown when it may exist now."""
+        url = f"{self._base}/releases"
+        status, headers, text = self._request("POST", url, body=dict(fields))
+        if status == 201:
+            try:
+                created = json.loads(text)
+            except ValueError:
+                raise WriteOutcomeUnknown("GitHub's answer to creating a release was cut off") from None
+            if isinstance(created, dict):
+                return created
+            raise WriteOutcomeUnknown("GitHub's answer to creating a release was not a release")
+        unknown = _unknown_or_limited(status, headers, _message(text), "creating a release")
+        if unknown is not None:
+            raise unknown
+        if status == 422 and any(e.get("code") == "already_exists" for e in _validation_errors(text)):
+            raise ReleaseExists(f"a release with the tag {fields.get('tag_name')!r} already exists")
+        raise GitHubError(self._explain(status, _refusal(text), "POST", "contents: write"))
+
+    def update_release(self, release_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change a release's name, body or draft state; the release as it is afterwards."""
+        url = f"{self._base}/releases/{release_id}"
+        status, _, text = self._request("PATCH", url, body=dict(changes))
+        if status == 422 and any(e.get("code") == "already_exists" for e in _validation_errors(text)):
+            raise ReleaseExists("a published release already has this tag")
+        if status == 404:
+            raise GitHubError(
+                f"release {release_id} of {self.repo} is gone, or the token lacks the contents: write permission"
+            )
+        if status != 200:
+            raise GitHubError(self._explain(status, _refusal(text), "PATCH", "contents: write"))
+        try:
+            updated = json.loads(text)
+        except ValueError:
+            updated = None
+        if isinstance(updated, dict):
+            return updated
+        # PATCH is idempotent and was carried out: read the result instead of guessing it.
+        found = self.get_release(release_id)
+        if found is None:
+            raise GitHubError(f"release {release_id} of {self.repo} disappeared while it was being updated")
+        return found
+
+    def list_assets(self, release_id: int) -> list[dict[str, Any]]:
+        """Every asset of the release, half-uploaded ones (state other than "uploaded") included."""
+        return self._list_all(f"/releases/{release_id}/assets")
+
+    def delete_asset(self, asset_id: int) -> None:
+        """Delete an asset; one that is already gone counts as deleted."""
+        status, _, text = self._request("DELETE", f"{self._base}/releases/assets/{asset_id}")
+        if status not in (204, 404):
+            raise GitHubError(self._explain(status, _message(text), "DELETE", "contents: write"))
+
+    def _upload_target(self, upload_url: str) -> str:
+        """The upload address from a release's ``upload_url`` template, refused unless it is GitHub's own."""
+        target = upload_url.split("{", 1)[0]
+        api, upload = urlsplit(self.api_url), urlsplit(target)
+        api_host, host = api.hostname or "", upload.hostname or ""
+        domain = api_host.removeprefix("api.")
+        same_host = host == api_host and upload.port == api.port
+        sibling = host != api_host and (host == domain or host.endswith(f".{domain}"))
+        # The token goes with the upload: only to the API's own host or a sibling of it (uploads.github.com).
+        if upload.scheme not in ("http", "https") or (api.scheme == "https" and upload.scheme != "https"):
+            raise GitHubError(f"GitHub gave an upload address this client will not send a token to ({upload.scheme})")
+        if not (same_host or sibling):
+            raise GitHubError(f"GitHub gave an upload address on another host ({host}); not uploading there")
+        return target
+
+    def upload_asset(self, upload_url: str, name: str, data: bytes, content_type: str) -> dict[str, Any]:
+        """Upload an asset; AssetExists when the name is taken, WriteOutcomeUnknown when it may be there now."""
+        target = self._upload_target(upload_url)
+        self.requests_made += 1
+        headers = {"Content-Type": content_type, "Content-Length": str(len(data))}
+        try:
+            _, created = self._github.requester.requestMemoryBlobAndCheck(
+                "POST", target, {"name": name}, headers, io.BytesIO(data)
+            )
+        except GithubException as exc:
+            status = exc.status
+            body = json.dumps(exc.data) if isinstance(exc.data, dict) else ""
+            response_headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
+            unknown = _unknown_or_limited(status, response_headers, _message(body), f"uploading {name}")
+            if unknown is not None:
+                raise unknown from None
+            if status == 422 and any(e.get("code") == "already_exists" for e in _validation_errors(body)):
+                raise AssetExists(f"the release already has an asset named {name}") from None
+            raise GitHubError(self._explain(status, _refusal(body), "POST", "contents: write")) from None
+        except ValueError:  # the answer was cut off: the asset may or may not be complete
+            raise WriteOutcomeUnknown(f"GitHub's answer to uploading {name} was cut off") from None
+        except (requests.exceptions.RequestException, OSError):
+            raise WriteOutcomeUnknown(f"no answer from GitHub to uploading {name}") from None
+        except (AssertionError, RuntimeError) as exc:  # PyGithub's own refusal of the address
+            raise GitHubError(f"cannot upload {name} to {self._shown(target)}: {exc}") from None
+        if not isinstance(created, dict):
+            raise WriteOutcomeUnknown(f"GitHub's answer to uploading {name} was not an asset")
+        return created

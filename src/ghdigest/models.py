@@ -179,6 +179,12 @@ class SyncSettings(_Model):
     ignore_labels: Annotated[list[NonEmpty], AfterValidator(_no_duplicates)] = []
 
 
+class ReleaseSettings(_Model):
+    """How ``ghdigest release`` names a week's GitHub Release, from the ``release`` block of ``ghdigest.yml``."""
+
+    tag: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")] = "digest-{week_id}"
+
+
 class Settings(_Model):
     """A digest repository's settings, from ``ghdigest.yml``."""
 
@@ -194,6 +200,7 @@ class Settings(_Model):
     site_url: HttpUrl | None = None
     repo: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] | None = None
     sync: SyncSettings = SyncSettings()
+    release: ReleaseSettings = ReleaseSettings()
     templates: NonEmpty = "templates"
     output: NonEmpty = "dist"
 

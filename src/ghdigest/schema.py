@@ -26,7 +26,7 @@ else:  # Python 3.10
     from importlib.abc import Traversable
 
 SchemaName = Literal["entry", "digest", "config"]
-SCHEMA_NAMES: tuple[str, ...] = ("common", "entry", "digest", "config")
+SCHEMA_NAMES: tuple[str, ...] = ("common", "entry", "digest", "config", "api")
 
 
 def schema_dir() -> Traversable:
@@ -195,3 +195,15 @@ def validate(name: SchemaName, document: Any) -> list[SchemaIssue]:
 def is_valid(name: SchemaName, document: Any) -> bool:
     """True when ``document`` conforms to schema ``name``."""
     return bool(_validator(name).is_valid(document))
+
+
+@functools.cache
+def _definition_validator(name: str, definition: str) -> Draft202012Validator:
+    reference = {"$ref": f"{load_schema(name)['$id']}#/$defs/{definition}"}
+    return Draft202012Validator(reference, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def definition_problems(name: str, definition: str, document: Any) -> list[str]:
+    """Every way ``document`` breaks ``$defs/<definition>`` of schema ``name`` ("path: message"); empty if none."""
+    errors = sorted(_definition_validator(name, definition).iter_errors(document), key=lambda e: list(map(str, e.path)))
+    return [f"{error.json_path}: {error.message}" for error in errors]

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from .model import JSON, STATE_REASONS, STATES, StubRepo, World, parse_iso
+from .model import JSON, RELEASE_BODY_LIMIT, STATE_REASONS, STATES, UPLOADS_PREFIX, StubRepo, World, parse_iso
 
 DOCS = "https://docs.github.com/rest"
 DEFAULT_PER_PAGE = 30
@@ -60,6 +60,7 @@ class Call:
     query: dict[str, list[str]]
     raw_query: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """The last value of query parameter ``name``."""
@@ -354,6 +355,189 @@ def list_labels(call: Call) -> Reply:
     return _paginate(call, list(call.repo.labels.values()), "/labels")
 
 
+# -- releases and assets --
+
+_TAG_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^/|/$|\.$|\.lock$|^@$")
+
+
+def _release(call: Call) -> JSON | Reply:
+    """The release named in the path, or 404."""
+    release_id = int(call.params["release_id"])
+    return call.repo.releases[release_id] if release_id in call.repo.releases else not_found()
+
+
+def _release_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any] | Reply:
+    """The release fields of a create or edit request, checked as GitHub checks them."""
+    fields: dict[str, Any] = {}
+    if creating and not isinstance(data.get("tag_name"), str):
+        return invalid("Release", "tag_name", "missing_field" if "tag_name" not in data else "invalid")
+    for name in ("tag_name", "target_commitish", "name", "body"):
+        if name in data:
+            nullable = name in ("name", "body")
+            if not isinstance(data[name], str) and not (nullable and data[name] is None):
+                return invalid("Release", name)
+            fields[name] = data[name]
+    for name in ("draft", "prerelease"):
+        if name in data:
+            if not isinstance(data[name], bool):
+                return invalid("Release", name)
+            fields[name] = data[name]
+    if "make_latest" in data:
+        if data["make_latest"] not in ("true", "false", "legacy"):
+            return invalid("Release", "make_latest")
+        fields["make_latest"] = data["make_latest"]
+    tag = fields.get("tag_name")
+    if tag is not None and (not tag or _TAG_FORBIDDEN.search(tag)):
+        return invalid("Release", "tag_name")
+    if len(fields.get("body") or "") > RELEASE_BODY_LIMIT:
+        reply = invalid("Release", "body", "custom")
+        reply.payload["errors"][0]["message"] = f"body is too long (maximum is {RELEASE_BODY_LIMIT} characters)"
+        return reply
+    return fields
+
+
+def _tag_taken(repo: StubRepo, tag: str, other_than: int | None = None) -> bool:
+    """Whether a published release already has ``tag`` (drafts do not hold a tag: two drafts may share one)."""
+    return any(
+        r["tag_name"] == tag and not r["draft"] and release_id != other_than for release_id, r in repo.releases.items()
+    )
+
+
+def list_releases(call: Call) -> Reply:
+    """GET /repos/{owner}/{repo}/releases: newest first, drafts included (the stub's viewer may push)."""
+    items = [call.repo.release_json(release_id) for release_id in call.repo.releases]
+    items.sort(key=_sort_key("created_at"), reverse=True)
+    return _paginate(call, items, "/releases")
+
+
+def create_release(call: Call) -> Reply:
+    """POST /repos/{owner}/{repo}/releases: 422 already_exists when a published release has the tag."""
+    data = call.json_body()
+    if isinstance(data, Reply):
+        return data
+    fields = _release_fields(data, creating=True)
+    if isinstance(fields, Reply):
+        return fields
+    if _tag_taken(call.repo, fields["tag_name"]):
+        return invalid("Release", "tag_name", "already_exists")
+    release = call.repo.add_release(
+        fields["tag_name"],
+        fields.get("name"),
+        fields.get("body"),
+        draft=fields.get("draft", False),
+        prerelease=fields.get("prerelease", False),
+        target=fields.get("target_commitish", "main"),
+        make_latest=fields.get("make_latest", "true"),
+    )
+    return Reply(201, release, {"Location": release["url"]}, last_modified=parse_iso(release["updated_at"]))
+
+
+def get_release(call: Call) -> Reply:
+    """GET /repos/{owner}/{repo}/releases/{release_id} (drafts too)."""
+    found = _release(call)
+    if isinstance(found, Reply):
+        return found
+    release = call.repo.release_json(found["id"])
+    return Reply(200, release, last_modified=parse_iso(release["updated_at"]), single=True)
+
+
+def get_release_by_tag(call: Call) -> Reply:
+    """GET /repos/{owner}/{repo}/releases/tags/{tag}: published releases only, as on GitHub."""
+    release = call.repo.published_release(call.params["tag"])
+    if release is None:
+        return not_found()
+    return Reply(200, release, last_modified=parse_iso(release["updated_at"]), single=True)
+
+
+def get_latest_release(call: Call) -> Reply:
+    """GET /repos/{owner}/{repo}/releases/latest: the release last made latest, else the newest published one."""
+    latest = call.repo.latest_release
+    if latest is None:
+        published = [r for r in call.repo.releases.values() if not r["draft"] and not r["prerelease"]]
+        if not published:
+            return not_found()
+        latest = max(published, key=lambda r: (r["published_at"], r["id"]))["id"]
+    release = call.repo.release_json(latest)
+    return Reply(200, release, last_modified=parse_iso(release["updated_at"]), single=True)
+
+
+def edit_release(call: Call) -> Reply:
+    """PATCH /repos/{owner}/{repo}/releases/{release_id}: publishing a draft whose tag is taken is 422."""
+    found = _release(call)
+    if isinstance(found, Reply):
+        return found
+    data = call.json_body()
+    if isinstance(data, Reply):
+        return data
+    fields = _release_fields(data, creating=False)
+    if isinstance(fields, Reply):
+        return fields
+    tag = fields.get("tag_name", found["tag_name"])
+    published = not fields.get("draft", found["draft"])
+    if published and _tag_taken(call.repo, tag, other_than=found["id"]):
+        return invalid("Release", "tag_name", "already_exists")
+    release = call.repo.edit_release(found["id"], fields)
+    return Reply(200, release, last_modified=parse_iso(release["updated_at"]))
+
+
+def delete_release(call: Call) -> Reply:
+    """DELETE /repos/{owner}/{repo}/releases/{release_id}."""
+    found = _release(call)
+    if isinstance(found, Reply):
+        return found
+    call.repo.delete_release(found["id"])
+    return Reply(204)
+
+
+def list_release_assets(call: Call) -> Reply:
+    """GET /repos/{owner}/{repo}/releases/{release_id}/assets (half-uploaded ones too, oldest first)."""
+    found = _release(call)
+    if isinstance(found, Reply):
+        return found
+    return _paginate(call, call.repo.release_assets(found["id"]), f"/releases/{found['id']}/assets")
+
+
+def get_release_asset(call: Call) -> Reply:
+    """GET /repos/{owner}/{repo}/releases/assets/{asset_id} (the JSON; the stub serves no file download)."""
+    asset = call.repo.assets.get(int(call.params["asset_id"]))
+    if asset is None:
+        return not_found()
+    return Reply(200, asset, last_modified=parse_iso(asset["updated_at"]), single=True)
+
+
+def delete_release_asset(call: Call) -> Reply:
+    """DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}."""
+    asset_id = int(call.params["asset_id"])
+    if asset_id not in call.repo.assets:
+        return not_found()
+    call.repo.delete_asset(asset_id)
+    return Reply(204)
+
+
+def upload_release_asset(call: Call) -> Reply:
+    """POST <uploads>/repos/{owner}/{repo}/releases/{release_id}/assets?name=&label=: the file is the request body.
+
+    A name already used on the release (by a complete or a half-uploaded asset) is 422 already_exists; an upload
+    that ``break_uploads`` asked to fail leaves a "starter" asset and answers 502.
+    """
+    found = _release(call)
+    if isinstance(found, Reply):
+        return found
+    name = call.arg("name")
+    if not name:
+        return invalid("ReleaseAsset", "name", "missing_field")
+    content_type = call.headers.get("content-type")
+    if not content_type:
+        return invalid("ReleaseAsset", "content_type", "missing_field")
+    if any(asset["name"] == name for asset in call.repo.release_assets(found["id"])):
+        return invalid("ReleaseAsset", "name", "already_exists")
+    if call.repo.take_broken_upload():
+        call.repo.add_asset(found["id"], name, call.body, content_type, label=call.arg("label"), state="starter")
+        return error(502, "Server Error")
+    asset = call.repo.add_asset(found["id"], name, call.body, content_type, label=call.arg("label"))
+    return Reply(201, asset, last_modified=parse_iso(asset["updated_at"]))
+
+
 REPO = r"/(?:repos/(?P<owner>[^/]+)/(?P<name>[^/]+)|repositories/(?P<repo_id>\d+))"
 NUMBER = r"/issues/(?P<number>\d+)"
 ROUTES: list[tuple[str, re.Pattern[str], Callable[[Call], Reply]]] = [
@@ -368,7 +552,21 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[[Call], Reply]]] = [
         ("GET", NUMBER + "/comments", list_issue_comments),
         ("POST", NUMBER + "/comments", create_comment),
         ("GET", "/labels", list_labels),
+        ("GET", "/releases", list_releases),
+        ("POST", "/releases", create_release),
+        ("GET", "/releases/latest", get_latest_release),
+        ("GET", "/releases/tags/(?P<tag>[^/]+)", get_release_by_tag),
+        ("GET", r"/releases/assets/(?P<asset_id>\d+)", get_release_asset),
+        ("DELETE", r"/releases/assets/(?P<asset_id>\d+)", delete_release_asset),
+        ("GET", r"/releases/(?P<release_id>\d+)", get_release),
+        ("PATCH", r"/releases/(?P<release_id>\d+)", edit_release),
+        ("DELETE", r"/releases/(?P<release_id>\d+)", delete_release),
+        ("GET", r"/releases/(?P<release_id>\d+)/assets", list_release_assets),
     ]
+]
+#: Served under UPLOADS_PREFIX only, as GitHub serves uploads on their own host.
+UPLOAD_ROUTES: list[tuple[str, re.Pattern[str], Callable[[Call], Reply]]] = [
+    ("POST", re.compile(f"^{REPO}" + r"/releases/(?P<release_id>\d+)/assets$"), upload_release_asset),
 ]
 
 
@@ -412,12 +610,17 @@ def root(world: World) -> JSON:
     }
 
 
-def dispatch(world: World, method: str, path: str, raw_query: str, body: bytes) -> Reply:
+def dispatch(
+    world: World, method: str, path: str, raw_query: str, body: bytes, headers: dict[str, str] | None = None
+) -> Reply:
     """Route one request (``/rate_limit`` is answered by the server, which owns the counters)."""
     if method == "GET" and path in ("", "/"):
         return Reply(200, root(world), last_modified=world.now())
     trimmed = path.rstrip("/") or "/"
-    for route_method, pattern, handler in ROUTES:
+    routes = ROUTES
+    if trimmed.startswith(f"{UPLOADS_PREFIX}/"):
+        trimmed, routes = trimmed.removeprefix(UPLOADS_PREFIX), UPLOAD_ROUTES
+    for route_method, pattern, handler in routes:
         match = pattern.match(trimmed)
         if match is None:
             continue
@@ -432,7 +635,7 @@ def dispatch(world: World, method: str, path: str, raw_query: str, body: bytes) 
             continue
         params = {k: unquote(v) for k, v in groups.items() if v is not None}
         query = parse_qs(raw_query, keep_blank_values=True)
-        return handler(Call(world, method, repo, params, query, raw_query, body))
+        return handler(Call(world, method, repo, params, query, raw_query, body, headers or {}))
     reply = not_found()
     reply.note = f"{method} {path}: the stub does not implement this endpoint"
     return reply

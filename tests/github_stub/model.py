@@ -14,6 +14,11 @@ from urllib.parse import quote
 JSON = dict[str, Any]
 
 START = datetime(2020, 9, 13, tzinfo=timezone.utc)
+#: Where the stub takes release asset uploads: a path of its own host, as GitHub Enterprise Server does
+#: (PyGithub sends a token only to its API host and port, or to a sibling host such as uploads.github.com).
+UPLOADS_PREFIX = "/api/uploads"
+#: GitHub refuses a longer release body.
+RELEASE_BODY_LIMIT = 125_000
 STATES = ("open", "closed")
 STATE_REASONS = ("completed", "reopened", "not_planned", "duplicate", None)
 
@@ -69,7 +74,15 @@ class World:
         self.repos: dict[int, StubRepo] = {}
         self._now = START
         self._users: dict[str, int] = {}
-        self._counters = {"repo": 1296268, "issue": 1000, "comment": 5000, "label": 9000, "user": 0}
+        self._counters = {
+            "repo": 1296268,
+            "issue": 1000,
+            "comment": 5000,
+            "label": 9000,
+            "user": 0,
+            "release": 30000,
+            "asset": 70000,
+        }
 
     def now(self) -> datetime:
         """The stub's current time (UTC)."""
@@ -157,6 +170,13 @@ class StubRepo:
         self._deleted: set[int] = set()
         self._moved: dict[int, tuple[StubRepo, int]] = {}
         self._comment_issue: dict[int, int] = {}
+        # Releases are kept without their "assets" list, which is assembled from ``assets`` when served.
+        self.releases: dict[int, JSON] = {}
+        self.assets: dict[int, JSON] = {}
+        self.asset_data: dict[int, bytes] = {}
+        self._asset_release: dict[int, int] = {}
+        self._broken_uploads = 0
+        self.latest_release: int | None = None  # what GET .../releases/latest answers ("make_latest")
 
     @property
     def full_name(self) -> str:
@@ -520,6 +540,170 @@ class StubRepo:
                 "network_count": 0,
                 "subscribers_count": 0,
             }
+
+    # -- releases and their assets --
+
+    def add_release(
+        self,
+        tag: str,
+        name: str | None = None,
+        body: str | None = None,
+        *,
+        draft: bool = False,
+        prerelease: bool = False,
+        target: str = "main",
+        make_latest: str = "true",
+    ) -> JSON:
+        """Create a release (no checks: a test may make two drafts with one tag, as GitHub allows); return its JSON.
+
+        A published full release becomes the latest one unless ``make_latest`` is "false".
+        """
+        with self.world.lock:
+            now = iso(self.world.tick())
+            release_id = self.world.next_id("release")
+            release: JSON = {
+                "id": release_id,
+                "node_id": node_id("RE", release_id),
+                "author": self.world.user(self.world.viewer),
+                "tag_name": tag,
+                "target_commitish": target,
+                "name": name,
+                "body": body,
+                "draft": draft,
+                "prerelease": prerelease,
+                "immutable": False,
+                "created_at": now,
+                "updated_at": now,
+                "published_at": None if draft else now,
+            }
+            self.releases[release_id] = release
+            if not draft and not prerelease and make_latest != "false":
+                self.latest_release = release_id
+            self._refresh_release(release_id)
+            return self.release_json(release_id)
+
+    def edit_release(self, release_id: int, changes: dict[str, Any]) -> JSON:
+        """Apply validated ``changes`` (tag_name, target_commitish, name, body, draft, prerelease, make_latest).
+
+        Publishing a draft makes it the latest release unless ``make_latest`` is "false"; "true" always does.
+        """
+        with self.world.lock:
+            release = self.releases[release_id]
+            now = iso(self.world.tick())
+            was_draft = release["draft"]
+            changes = dict(changes)
+            make_latest = changes.pop("make_latest", None)
+            release.update(changes, updated_at=now)
+            if was_draft and not release["draft"]:
+                release["published_at"] = now
+            published = not release["draft"] and not release["prerelease"]
+            if published and (make_latest == "true" or (was_draft and make_latest != "false")):
+                self.latest_release = release_id
+            if release["draft"]:
+                release["published_at"] = None
+            self._refresh_release(release_id)
+            return self.release_json(release_id)
+
+    def delete_release(self, release_id: int) -> None:
+        """Delete a release and its assets."""
+        with self.world.lock:
+            del self.releases[release_id]
+            if self.latest_release == release_id:
+                self.latest_release = None
+            for asset_id in [a for a, r in self._asset_release.items() if r == release_id]:
+                self.delete_asset(asset_id)
+
+    def release_json(self, release_id: int) -> JSON:
+        """The release as GitHub serves it, its assets (half-uploaded ones too) included."""
+        with self.world.lock:
+            return {**self.releases[release_id], "assets": self.release_assets(release_id)}
+
+    def release_assets(self, release_id: int) -> list[JSON]:
+        """The assets of a release, oldest first."""
+        with self.world.lock:
+            return [self.assets[a] for a, r in sorted(self._asset_release.items()) if r == release_id]
+
+    def published_release(self, tag: str) -> JSON | None:
+        """The published release with ``tag`` (what GitHub's lookup by tag finds: never a draft)."""
+        with self.world.lock:
+            for release_id, release in self.releases.items():
+                if release["tag_name"] == tag and not release["draft"]:
+                    return self.release_json(release_id)
+            return None
+
+    def add_asset(
+        self,
+        release_id: int,
+        name: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        *,
+        label: str | None = None,
+        state: str = "uploaded",
+    ) -> JSON:
+        """Attach a file to a release; ``state="starter"`` makes the half-uploaded asset a failed upload leaves."""
+        with self.world.lock:
+            now = iso(self.world.tick())
+            asset_id = self.world.next_id("asset")
+            complete = state == "uploaded"
+            self.assets[asset_id] = {
+                "url": f"{self.api_url}/releases/assets/{asset_id}",
+                "browser_download_url": "",
+                "id": asset_id,
+                "node_id": node_id("RA", asset_id),
+                "name": name,
+                "label": label,
+                "state": state,
+                "content_type": content_type,
+                "size": len(data) if complete else 0,
+                "digest": "sha256:" + hashlib.sha256(data).hexdigest() if complete else None,
+                "download_count": 0,
+                "created_at": now,
+                "updated_at": now,
+                "uploader": self.world.user(self.world.viewer),
+            }
+            self.asset_data[asset_id] = data if complete else b""
+            self._asset_release[asset_id] = release_id
+            self._refresh_release(release_id)
+            return self.assets[asset_id]
+
+    def delete_asset(self, asset_id: int) -> None:
+        """Remove an asset."""
+        with self.world.lock:
+            del self.assets[asset_id], self.asset_data[asset_id], self._asset_release[asset_id]
+
+    def break_uploads(self, count: int = 1) -> None:
+        """Make the next ``count`` uploads fail part-way: each leaves a half-uploaded asset (state "starter")."""
+        with self.world.lock:
+            self._broken_uploads += count
+
+    def take_broken_upload(self) -> bool:
+        """Whether this upload is one of those ``break_uploads`` asked for (and count it)."""
+        with self.world.lock:
+            if self._broken_uploads <= 0:
+                return False
+            self._broken_uploads -= 1
+            return True
+
+    def _refresh_release(self, release_id: int) -> None:
+        """The URL fields of a release and its assets, which follow its tag and draft state."""
+        release = self.releases[release_id]
+        api, tag = self.api_url, quote(release["tag_name"], safe="")
+        # A draft has no tag yet: GitHub shows it under a made-up "untagged-…" name.
+        shown_tag = f"untagged-{hashlib.sha1(str(release_id).encode()).hexdigest()[:20]}" if release["draft"] else tag
+        release.update(
+            url=f"{api}/releases/{release_id}",
+            assets_url=f"{api}/releases/{release_id}/assets",
+            upload_url=f"{self.world.base_url}{UPLOADS_PREFIX}/repos/{self.owner}/{self.name}/releases/{release_id}"
+            "/assets{?name,label}",
+            html_url=f"{self.html_url}/releases/tag/{shown_tag}",
+            tarball_url=None if release["draft"] else f"{api}/tarball/{tag}",
+            zipball_url=None if release["draft"] else f"{api}/zipball/{tag}",
+        )
+        for asset_id, owner in self._asset_release.items():
+            if owner == release_id:
+                name = quote(self.assets[asset_id]["name"], safe="")
+                self.assets[asset_id]["browser_download_url"] = f"{self.html_url}/releases/download/{shown_tag}/{name}"
 
     # -- internals --
 

@@ -17,6 +17,9 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(__file__).with_name("api.github.com.subset.json")
+#: The stub takes uploads under this path of its own host (as GitHub Enterprise Server does); the description
+#: names the same path on the uploads host.
+UPLOADS_PREFIX = "/api/uploads"
 DOC_URI = "urn:ghdigest-tests:github-openapi"
 
 # OpenAPI-only keywords: dropped so that jsonschema sees plain JSON Schema (``nullable`` is rewritten, not dropped).
@@ -73,6 +76,23 @@ def to_json_schema(schema: Any) -> Any:
     return out
 
 
+def _amended(document: dict[str, Any]) -> dict[str, Any]:
+    """The description with two gaps filled, each where GitHub is known to answer otherwise than it says.
+
+    A failed upload leaves an asset in state "starter" (GitHub's REST documentation says so; the schema lists
+    only "uploaded" and "open"). A refused upload (a name already taken) answers 422 with the usual Validation
+    Failed body, which the description leaves out.
+    """
+    amended = json.loads(json.dumps(document))
+    schemas = amended["components"]["schemas"]
+    if "release-asset" in schemas:
+        schemas["release-asset"]["properties"]["state"]["enum"].append("starter")
+    upload = amended["paths"].get("/repos/{owner}/{repo}/releases/{release_id}/assets", {}).get("post")
+    if upload is not None:
+        upload["responses"]["422"] = {"$ref": "#/components/responses/validation_failed"}
+    return amended
+
+
 def _pointer(*segments: str) -> str:
     """A URI fragment holding a JSON pointer to ``segments``."""
     escaped = (segment.replace("~", "~0").replace("/", "~1") for segment in segments)
@@ -92,10 +112,12 @@ class OpenAPIDescription:
 
     def __init__(self, document: dict[str, Any]) -> None:
         """Convert every schema and register the document so ``#/components/...`` references resolve."""
+        document = _amended(document)
         self.document = document
         converted = json.loads(json.dumps(document))
         for name, schema in converted["components"]["schemas"].items():
             converted["components"]["schemas"][name] = to_json_schema(schema)
+
         responses = list(converted["components"].get("responses", {}).values())
         for item in converted["paths"].values():
             for method in _METHODS:
@@ -115,7 +137,11 @@ class OpenAPIDescription:
         self._lock = threading.Lock()
 
     def template_for(self, path: str) -> str | None:
-        """The OpenAPI path template that ``path`` instantiates; ``/repositories/{id}/...`` reads as ``/repos/...``."""
+        """The OpenAPI path template that ``path`` instantiates; ``/repositories/{id}/...`` reads as ``/repos/...``.
+
+        An upload (``/api/uploads/repos/...``) reads as the described path, which GitHub serves on its uploads host.
+        """
+        path = path.removeprefix(UPLOADS_PREFIX) if path.startswith(f"{UPLOADS_PREFIX}/") else path
         path = (
             re.sub(r"^/repositories/[^/]+", "/repos/{owner}/{repo}", path)
             if path.startswith("/repositories/")

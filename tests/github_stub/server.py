@@ -173,7 +173,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class GitHubStub:
-    """A local imitation of the GitHub REST API endpoints ``ghdigest sync`` uses, served over real HTTP.
+    """A local imitation of the GitHub REST API endpoints ``ghdigest sync`` and ``release`` use, over real HTTP.
 
     Every response is checked against GitHub's OpenAPI description; problems land in ``validation_errors``.
     ``rate_limit_remaining`` can be set (0 = primary limit exhausted); the budget refills
@@ -347,7 +347,7 @@ class GitHubStub:
                 counted = False
             else:
                 try:
-                    reply = api.dispatch(self.world, verb, path, raw_query, body)
+                    reply = api.dispatch(self.world, verb, path, raw_query, body, headers)
                 except Exception:
                     reply = api.error(500, "stub crashed")
                     reply.note = f"{method} {path}: stub crashed: {traceback.format_exc()}"

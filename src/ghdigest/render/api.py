@@ -1,0 +1,226 @@
+"""The headless content API: JSON documents for the archive, each week and each entry (pure, no I/O).
+
+Files, relative to the output folder (described by ``schemas/api.schema.json``)::
+
+    api/index.json              every week (newest first) and every entry, with their paths
+    api/weeks/<week>.json       one week: what a client needs to render it, and its Markdown
+    api/entries/<file>.json     one entry; <file> is entry_file_stem(<entry id>)
+
+An entry's id is its canonical id (``arxiv:2009.03393``, ``doi:…``, ``url:<hash>``,
+``issue:<n>``, ``entry:<key>``), so it survives renaming the file and rewriting the link in
+another spelling. Two shown entries with the same link (allowed for non-papers, with a
+warning) would share it: the one whose key sorts first keeps it, the others get ``entry:<key>``,
+which no other entry can have (keys are unique, and ``entry:`` ids are only given to entries
+without a link or issue).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ghdigest import mdtext
+from ghdigest.content import StoredEntry
+from ghdigest.models import Language, localized
+from ghdigest.plan import DigestPlan, WeekPlan
+from ghdigest.render import markdown
+from ghdigest.render.html import markdown_to_html
+
+API_VERSION = 1
+INDEX_PATH = "api/index.json"
+
+# Kept as they are in entry file names; everything else is written as "~" and two hex digits
+# per UTF-8 byte. Only lower-case letters are kept, so names never differ by case alone and
+# stay distinct on case-insensitive file systems (macOS, Windows).
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_")
+# File systems limit names to 255 bytes; longer stems are cut and given a hash of the whole id.
+_MAX_STEM = 200
+
+
+def api_ids(entries: Iterable[StoredEntry]) -> dict[str, str]:
+    """Each shown entry's API id by key: its canonical id, or ``entry:<key>`` when an earlier key has that id."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for stored in sorted((e for e in entries if e.shown), key=lambda e: e.key):
+        api_id = stored.id if stored.id not in taken else f"entry:{stored.key}"
+        taken.add(api_id)
+        ids[stored.key] = api_id
+    return ids
+
+
+def entry_file_stem(api_id: str) -> str:
+    """The file name (without ``.json``) of an entry id: ``arxiv:2009.03393`` → ``arxiv--2009.03393``.
+
+    The scheme before the first ``:`` (letters only) is followed by ``--``; in the rest, ``a-z``,
+    ``0-9``, ``.``, ``-`` and ``_`` are kept and every other character becomes ``~`` plus two
+    lower-case hex digits per UTF-8 byte (``/`` → ``~2f``, ``A`` → ``~41``). The mapping is
+    one-to-one, so two ids never share a file, and a name never starts with a dot. A stem
+    longer than 200 characters keeps its first 180 and ends in ``~~`` and 16 hex digits of
+    the id's SHA-256 (``~~`` never occurs otherwise).
+    """
+    scheme, _, rest = api_id.partition(":")
+    encoded = "".join(ch if ch in _SAFE else "".join(f"~{byte:02x}" for byte in ch.encode("utf-8")) for ch in rest)
+    stem = f"{scheme}--{encoded}"
+    if len(stem) > _MAX_STEM:
+        stem = f"{stem[:180]}~~{hashlib.sha256(api_id.encode('utf-8')).hexdigest()[:16]}"
+    return stem
+
+
+def entry_path(api_id: str) -> str:
+    """The path of an entry's document, relative to the output folder."""
+    return f"api/entries/{entry_file_stem(api_id)}.json"
+
+
+def week_path(week_id: str) -> str:
+    """The path of a week's document, relative to the output folder."""
+    return f"api/weeks/{week_id}.json"
+
+
+def absolute_url(site_base: str | None, path: str) -> str | None:
+    """``path`` (relative to the output folder) under the site's address; None without one."""
+    return None if site_base is None else f"{site_base}{path}"
+
+
+def dump_json(document: Any) -> str:
+    """``document`` as deterministic JSON text: sorted keys, UTF-8 as is, HTML-significant characters escaped."""
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2)
+    # Outside strings JSON never holds these characters, so replacing them everywhere only
+    # re-spells string contents: "<script>" can never appear in the file, even when someone
+    # pastes it into an HTML page, and U+2028/U+2029 cannot end a JavaScript string.
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028")):
+        text = text.replace(char, escaped)
+    return text.replace("\u2029", "\\u2029") + "\n"
+
+
+def _markdown_fields(name: str, text: str | None, base: str | None) -> dict[str, str | None]:
+    """``name`` as sanitised Markdown (raw HTML shown as text) and ``name_html``, both None when absent."""
+    if text is None:
+        return {name: None, f"{name}_html": None}
+    safe = mdtext.sanitize_markdown(text)
+    return {name: safe, f"{name}_html": markdown_to_html(safe, base)}
+
+
+def entry_object(
+    stored: StoredEntry,
+    anchor: str,
+    api_id: str,
+    language: Language,
+    site_base: str | None,
+) -> dict[str, Any]:
+    """The JSON object of one shown entry: its fields in ``language``, where it sits, and its paths."""
+    entry = stored.entry
+    assert stored.week is not None  # shown entries always have a week
+    page = markdown.page_name(stored.week.id)
+    page_url = absolute_url(site_base, page)
+    card = entry.link_card
+    return {
+        "id": api_id,
+        "key": stored.key,
+        "kind": entry.kind,
+        "week": stored.week.id,
+        "section": stored.section.id,
+        "headline": entry.headline or entry.title or stored.key,
+        "anchor": anchor,
+        "title": entry.title,
+        "url": entry.url,
+        **_markdown_fields("summary", localized(entry.summary, language), page_url),
+        "images": [{"src": i.src, "alt": i.alt, "caption": i.caption} for i in entry.images],
+        "link_card": {"title": card.title, "description": card.description, "site": card.site} if card else None,
+        "topics": list(entry.topics),
+        "authors": list(entry.authors),
+        "submitted": entry.submitted.isoformat() if entry.submitted else None,
+        "pick": entry.pick,
+        "path": entry_path(api_id),
+        "page": f"{page}#{anchor}",
+        "page_url": f"{page_url}#{anchor}" if page_url else None,
+    }
+
+
+def week_document(
+    plan: WeekPlan, language: Language, week_markdown: str, ids: Mapping[str, str], site_base: str | None
+) -> dict[str, Any]:
+    """The document of one week: title, dates, texts, sections with their entries, picks, neighbours, Markdown."""
+    context = markdown.week_context(plan, language)  # the anchors the Markdown page gives each heading
+    page = markdown.page_name(plan.week.id)
+    page_url = absolute_url(site_base, page)
+    by_key = {stored.key: stored for section in plan.sections for stored in section.entries}
+    sections = [
+        {
+            "id": section["id"],
+            "number": section["number"],
+            "title": section["title"],
+            "anchor": section["anchor"],
+            "entries": [
+                entry_object(by_key[view.key], view.anchor, ids[view.key], language, site_base)
+                for view in section["entries"]
+            ],
+        }
+        for section in context["sections"]
+    ]
+    return {
+        "id": plan.week.id,
+        "year": plan.week.year,
+        "number": plan.week.number,
+        "scheme": plan.week.scheme,
+        "start": plan.week.start.isoformat(),
+        "end": plan.week.end.isoformat(),
+        "language": language,
+        "title": plan.title,
+        **_markdown_fields("intro", plan.intro, page_url),
+        **_markdown_fields("outro", plan.outro, page_url),
+        **_markdown_fields("footer", plan.footer, page_url),
+        "sections": sections,
+        "picks": [ids[p.key] for p in plan.picks],
+        "picks_anchor": context["picks_anchor"],
+        "previous": plan.previous.id if plan.previous else None,
+        "next": plan.next.id if plan.next else None,
+        "markdown": week_markdown,
+        "path": week_path(plan.week.id),
+        "page": page,
+        "page_url": page_url,
+    }
+
+
+def index_document(
+    digest_plan: DigestPlan,
+    ids: Mapping[str, str],
+    site_base: str | None,
+    feeds: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """The archive document: settings, sections, every week newest first, every entry, the feeds' paths."""
+    weeks = sorted(digest_plan.weeks, key=lambda w: w.week, reverse=True)
+    return {
+        "api_version": API_VERSION,
+        "title": digest_plan.site_title,
+        "language": digest_plan.language,
+        "site_url": site_base,
+        "sections": [{"id": s.id, "title": s.title} for s in digest_plan.sections],
+        "weeks": [
+            {
+                "id": w.week.id,
+                "title": w.title,
+                "start": w.week.start.isoformat(),
+                "end": w.week.end.isoformat(),
+                "counts": {s.id: w.count(s.id) for s in digest_plan.sections},
+                "path": week_path(w.week.id),
+                "page": markdown.page_name(w.week.id),
+                "page_url": absolute_url(site_base, markdown.page_name(w.week.id)),
+            }
+            for w in weeks
+        ],
+        "entries": [
+            {
+                "id": ids[stored.key],
+                "week": w.week.id,
+                "kind": stored.entry.kind,
+                "headline": stored.entry.headline or stored.entry.title or stored.key,
+                "path": entry_path(ids[stored.key]),
+            }
+            for w in weeks
+            for section in w.sections
+            for stored in section.entries
+        ],
+        "feeds": dict(feeds) if feeds is not None else None,
+    }
