@@ -48,13 +48,15 @@ def _validator(definition: str | None = None) -> Draft202012Validator:
     return Draft202012Validator(target, registry=REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _with_site(root: Path) -> Path:
+def with_site(root: Path, site: str = SITE) -> Path:
+    """``root`` with ``site_url`` added to its ghdigest.yml."""
     config = root / "ghdigest.yml"
-    config.write_text(config.read_text(encoding="utf-8") + f"site_url: {SITE}\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + f"site_url: {site}\n", encoding="utf-8")
     return root
 
 
-def _build(cli: Cli, root: Path, *args: str) -> Path:
+def built(cli: Cli, root: Path, *args: str) -> Path:
+    """The output folder of a successful ``ghdigest build ROOT ARGS``."""
     result = cli("build", str(root), *args)
     assert result.exit_code == 0, result.stderr
     return root / "dist"
@@ -72,7 +74,7 @@ def _kind(name: str) -> str:
 
 @pytest.fixture
 def seed_out(cli: Cli, example_repo: Path) -> Path:
-    return _build(cli, _with_site(example_repo))
+    return built(cli, with_site(example_repo))
 
 
 # --- the published schema ---------------------------------------------------------------------------
@@ -84,9 +86,9 @@ def test_api_schema_is_a_draft_2020_12_schema_shipped_with_the_others() -> None:
     assert set(API_SCHEMA["$defs"]) >= {"index", "week", "entry"}
 
 
-@pytest.mark.parametrize("with_site", [True, False])
-def test_every_api_document_matches_the_published_schema(cli: Cli, example_repo: Path, with_site: bool) -> None:
-    out = _build(cli, _with_site(example_repo) if with_site else example_repo)
+@pytest.mark.parametrize("site", [True, False])
+def test_every_api_document_matches_the_published_schema(cli: Cli, example_repo: Path, site: bool) -> None:
+    out = built(cli, with_site(example_repo) if site else example_repo)
     files = _api_files(out)
     assert len([n for n in files if n.startswith("api/entries/")]) == 14
     for name, document in files.items():
@@ -144,7 +146,7 @@ def test_json_is_deterministic_text(seed_out: Path) -> None:
 
 
 def test_week_document_holds_what_a_client_needs_to_render_the_week(cli: Cli, make_repo: MakeRepo) -> None:
-    root = _with_site(
+    root = with_site(
         make_repo(
             {
                 "0001-a.yml": entry(headline="Alpha", url="https://arxiv.org/abs/2009.03393", pick="true"),
@@ -159,7 +161,7 @@ def test_week_document_holds_what_a_client_needs_to_render_the_week(cli: Cli, ma
             }
         )
     )
-    out = _build(cli, root)
+    out = built(cli, root)
     week = json.loads((out / "api" / "weeks" / "2020-W38.json").read_text(encoding="utf-8"))
     markdown_page = (out / "2020-W38.md").read_text(encoding="utf-8")
     assert week["id"] == "2020-W38"
@@ -210,7 +212,7 @@ def test_entry_documents_and_the_index_agree_with_the_week_documents(cli: Cli, m
             "0005-skip.yml": entry(headline="Skipped", url="https://example.org/s", status="skip"),
         }
     )
-    files = _api_files(_build(cli, root))
+    files = _api_files(built(cli, root))
     index = files["api/index.json"]
     assert [w["id"] for w in index["weeks"]] == ["2020-W38", "2020-W37"]
     assert index["weeks"][0]["counts"] == {"papers": 1, "articles": 0, "use-cases": 1, "other": 0}
@@ -233,8 +235,8 @@ def test_entry_documents_and_the_index_agree_with_the_week_documents(cli: Cli, m
 
 def test_user_markdown_is_sanitised_in_the_api(cli: Cli, make_repo: MakeRepo) -> None:
     summary = "'Read [this](notes/x.md), *really*. <b>bold</b> `<code>`'"
-    root = _with_site(make_repo({"0001-a.yml": entry(summary=summary)}))
-    [document] = [d for n, d in _api_files(_build(cli, root)).items() if n.startswith("api/entries/")]
+    root = with_site(make_repo({"0001-a.yml": entry(summary=summary)}))
+    [document] = [d for n, d in _api_files(built(cli, root)).items() if n.startswith("api/entries/")]
     assert document["summary"] == "Read [this](notes/x.md), *really*. &lt;b>bold&lt;/b> `<code>`"
     assert document["summary_html"] == (
         f'<p>Read <a href="{SITE}notes/x.md">this</a>, <em>really</em>. '
@@ -251,27 +253,27 @@ def _ids(files: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def test_ids_are_stable_across_builds_new_entries_and_renamed_files(cli: Cli, example_repo: Path) -> None:
-    first = _ids(_api_files(_build(cli, example_repo)))
+    first = _ids(_api_files(built(cli, example_repo)))
     assert len(set(first.values())) == 14
     assert first["0002-theorem-proving-with-language-modeling"] == (
         "arxiv:2009.03393",
         "api/entries/arxiv--2009.03393.json",
     )
     assert first["0012-byol-source-code-from-deepmind"][0] == "entry:0012-byol-source-code-from-deepmind"
-    assert _ids(_api_files(_build(cli, example_repo))) == first
+    assert _ids(_api_files(built(cli, example_repo))) == first
 
     # a new entry whose key sorts first, in the same week, and one in a new week
     issues = example_repo / "issues"
     (issues / "0000-new.yml").write_text(entry(url="https://example.org/new"), encoding="utf-8")
     (issues / "0100-later.yml").write_text(entry(week="2020-W40", url="https://example.org/l"), encoding="utf-8")
-    after = _ids(_api_files(_build(cli, example_repo)))
+    after = _ids(_api_files(built(cli, example_repo)))
     assert {k: v for k, v in after.items() if k in first} == first
     assert len(after) == 16
 
     # renaming a file (as sync does when an issue is retitled) keeps the id and the document's path
     old = issues / "0010-improving-arrival-time-prediction-with-gnns.yml"
     shutil.move(old, issues / "0010-arrival-times-from-graph-networks.yml")
-    renamed = _ids(_api_files(_build(cli, example_repo)))
+    renamed = _ids(_api_files(built(cli, example_repo)))
     assert (
         renamed["0010-arrival-times-from-graph-networks"] == first["0010-improving-arrival-time-prediction-with-gnns"]
     )
@@ -285,13 +287,38 @@ def test_two_entries_with_one_link_get_distinct_ids(cli: Cli, make_repo: MakeRep
             "0003-c.yml": entry(kind="use_case", headline="C", url=f"{same}?utm_source=x"),
         }
     )
-    first = _ids(_api_files(_build(cli, root)))
+    first = _ids(_api_files(built(cli, root)))
     assert first["0002-b"][0].startswith("url:")
     assert first["0003-c"] == ("entry:0003-c", "api/entries/entry--0003-c.json")
     (root / "issues" / "0004-d.yml").write_text(entry(kind="other", headline="D", url=same), encoding="utf-8")
-    after = _ids(_api_files(_build(cli, root)))
+    after = _ids(_api_files(built(cli, root)))
     assert {k: after[k] for k in first} == first
     assert after["0004-d"][0] == "entry:0004-d"
+
+
+def test_an_entry_added_later_never_takes_the_id_of_a_published_one(cli: Cli, make_repo: MakeRepo) -> None:
+    """Sharing a link, the entry that came first keeps the id: issue 99 before issue 100 (not "100-" < "99-"
+    as text), an earlier week before a later one (whatever the file names)."""
+    same, other = "https://example.org/same", "https://example.org/other"
+    root = make_repo(
+        {
+            "99-old.yml": entry(kind="article", headline="Old", url=same),
+            "zz-note.yml": entry(kind="other", headline="Note", url=other),
+        }
+    )
+    published = _ids(_api_files(built(cli, root)))
+    issues = root / "issues"
+    (issues / "100-new.yml").write_text(entry(kind="use_case", headline="New", url=same), encoding="utf-8")
+    (issues / "aa-follow-up.yml").write_text(
+        entry(kind="article", headline="Follow-up", url=other, week="2020-W39"), encoding="utf-8"
+    )
+    files = _api_files(built(cli, root))
+    after = _ids(files)
+    assert {k: after[k] for k in published} == published
+    assert after["100-new"] == ("entry:100-new", "api/entries/entry--100-new.json")
+    assert after["aa-follow-up"][0] == "entry:aa-follow-up"
+    # and the document at a published entry's path still holds that entry
+    assert files[published["99-old"][1]]["headline"] == "Old"
 
 
 @pytest.mark.parametrize(
@@ -323,6 +350,8 @@ def test_entry_file_names_are_one_to_one_and_safe_everywhere(s1: str, r1: str, s
     for stem in (a, b):
         assert re.fullmatch(r"[a-z]+--[a-z0-9._~-]+", stem)  # no '/', no upper case, never a leading dot
         assert len(f"{stem}.json".encode()) <= 255
+        # Windows limits a whole path to 260 characters: leave 120 for the folders above the output folder.
+        assert len(f"api/entries/{stem}.json") <= 140
     if (s1, r1) != (s2, r2):
         assert a.lower() != b.lower()  # distinct even on case-insensitive file systems
 
@@ -331,7 +360,7 @@ def test_entry_file_names_are_one_to_one_and_safe_everywhere(s1: str, r1: str, s
 
 
 def test_week_option_writes_that_weeks_page_and_documents_only(cli: Cli, make_repo: MakeRepo, tmp_path: Path) -> None:
-    root = _with_site(
+    root = with_site(
         make_repo(
             {
                 "0001-a.yml": entry(week="2020-W37", url="https://example.org/a"),
@@ -380,4 +409,21 @@ def test_build_refuses_to_write_a_document_its_schema_refuses(
     assert result.exit_code == 2
     assert "api/weeks/2020-W38.json does not match schemas/api.schema.json (a bug in ghdigest)" in result.stderr
     assert "'title' is a required property" in result.stderr
+    assert not (example_repo / "dist").exists()
+
+
+def test_build_refuses_to_write_an_entry_document_its_schema_refuses(
+    cli: Cli, example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Entry documents are checked as part of their week's document, which holds the same objects.
+    real = api.entry_object
+
+    def blog(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {**real(*args, **kwargs), "kind": "blog"}
+
+    monkeypatch.setattr(api, "entry_object", blog)
+    result = cli("build", str(example_repo), "--week", "2020-W38")
+    assert result.exit_code == 2
+    assert "does not match schemas/api.schema.json (a bug in ghdigest)" in result.stderr
+    assert "'blog' is not one of" in result.stderr
     assert not (example_repo / "dist").exists()

@@ -22,12 +22,12 @@ from ghdigest.render.feed import FEED_WEEKS
 from ghdigest.weeks import Week
 
 from .conftest import PROJECT_ROOT, write_files
+from .test_api_output import SITE, built, with_site
 from .test_build import entry
 
 Cli = Callable[..., Result]
 MakeRepo = Callable[..., Path]
 
-SITE = "https://digest.example.org/ml/"
 FEEDS = ("atom.xml", "rss.xml", "feed.json")
 ATOM = "{http://www.w3.org/2005/Atom}"
 JSON_FEED_SCHEMA = json.loads(
@@ -38,22 +38,10 @@ XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010fff
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
-def _with_site(root: Path, site: str = SITE) -> Path:
-    config = root / "ghdigest.yml"
-    config.write_text(config.read_text(encoding="utf-8") + f"site_url: {site}\n", encoding="utf-8")
-    return root
-
-
-def _build(cli: Cli, root: Path, *args: str) -> Path:
-    result = cli("build", str(root), *args)
-    assert result.exit_code == 0, result.stderr
-    return root / "dist"
-
-
 @pytest.fixture
 def seed_out(cli: Cli, example_repo: Path) -> Path:
     """The example content built with a site_url."""
-    return _build(cli, _with_site(example_repo))
+    return built(cli, with_site(example_repo))
 
 
 class _Tags(HTMLParser):
@@ -210,7 +198,7 @@ def test_json_feed_schema_refuses_what_the_specification_refuses() -> None:
 
 
 def test_the_three_feeds_agree_on_ids_titles_and_dates(cli: Cli, make_repo: MakeRepo) -> None:
-    root = _with_site(
+    root = with_site(
         make_repo(
             {
                 "0001-a.yml": entry(week="2020-W36", url="https://example.org/a"),
@@ -219,7 +207,7 @@ def test_the_three_feeds_agree_on_ids_titles_and_dates(cli: Cli, make_repo: Make
             }
         )
     )
-    out = _build(cli, root)
+    out = built(cli, root)
     atom = feedparser.parse((out / "atom.xml").read_bytes()).entries
     rss = feedparser.parse((out / "rss.xml").read_bytes()).entries
     items = json.loads((out / "feed.json").read_text(encoding="utf-8"))["items"]
@@ -239,10 +227,10 @@ def test_the_three_feeds_agree_on_ids_titles_and_dates(cli: Cli, make_repo: Make
 
 def test_feeds_hold_the_newest_weeks_only(cli: Cli, make_repo: MakeRepo) -> None:
     weeks = [f"2020-W{n:02d}" for n in range(1, FEED_WEEKS + 3)]
-    root = _with_site(
+    root = with_site(
         make_repo({f"{i:04d}-x.yml": entry(week=w, url=f"https://example.org/{i}") for i, w in enumerate(weeks)})
     )
-    out = _build(cli, root)
+    out = built(cli, root)
     expected = [f"{SITE}{w}.md" for w in reversed(weeks)][:FEED_WEEKS]
     assert [e.id for e in feedparser.parse((out / "atom.xml").read_bytes()).entries] == expected
     assert [e.id for e in feedparser.parse((out / "rss.xml").read_bytes()).entries] == expected
@@ -252,7 +240,7 @@ def test_feeds_hold_the_newest_weeks_only(cli: Cli, make_repo: MakeRepo) -> None
 
 
 def test_every_link_in_the_feeds_is_absolute(cli: Cli, make_repo: MakeRepo) -> None:
-    root = _with_site(
+    root = with_site(
         make_repo(
             {
                 "0001-a.yml": entry(headline="A", week="2020-W37", url="https://example.org/a"),
@@ -267,7 +255,7 @@ def test_every_link_in_the_feeds_is_absolute(cli: Cli, make_repo: MakeRepo) -> N
         ),
         site="https://digest.example.org/ml",  # no trailing slash: ghdigest adds it
     )
-    out = _build(cli, root)
+    out = built(cli, root)
     contents = _xml_contents(out)
     contents["feed.json"] = [i["content_html"] for i in json.loads((out / "feed.json").read_text("utf-8"))["items"]]
     week = f"{SITE}2020-W38.md"
@@ -313,12 +301,12 @@ def test_site_url_with_a_query_or_fragment_is_refused(cli: Cli, make_repo: MakeR
 
 
 def test_week_option_writes_no_feed(cli: Cli, example_repo: Path) -> None:
-    out = _build(cli, _with_site(example_repo), "--week", "2020-W38")
+    out = built(cli, with_site(example_repo), "--week", "2020-W38")
     assert not any((out / name).exists() for name in FEEDS)
 
 
 def test_feeds_are_byte_identical_on_rebuild(cli: Cli, example_repo: Path, tmp_path: Path) -> None:
-    _with_site(example_repo)
+    with_site(example_repo)
     first, second = tmp_path / "one", tmp_path / "two"
     assert cli("build", str(example_repo), "--out", str(first)).exit_code == 0
     assert cli("build", str(example_repo), "--out", str(second)).exit_code == 0
@@ -380,7 +368,7 @@ def hostile_out(cli: Cli, tmp_path: Path) -> Path:
             "issues/digests/2020-W38.yml": HOSTILE_DIGEST,
         },
     )
-    return _build(cli, root)
+    return built(cli, root)
 
 
 def _json_strings(value: Any, key: str = "") -> list[tuple[str, str]]:

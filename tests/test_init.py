@@ -83,6 +83,9 @@ def test_what_init_writes_is_what_the_project_ships(cli: Cli, tmp_path: Path) ->
     assert ".ghdigest/" in gitignore
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert f'pip install "{INSTALL}"' in readme
+    assert "python3 -m venv .venv" in readme
+    assert "/.venv/" in gitignore, "the virtual environment the README makes is not committed"
+    assert "pypi.org/project/ghdigest" not in readme, "never send a reader to the unrelated 'ghdigest' on PyPI"
     assert f"ghdigest {__version__}" in readme
     assert "@GHDIGEST" not in readme
     config = (tmp_path / "ghdigest.yml").read_text(encoding="utf-8")
@@ -98,6 +101,22 @@ def test_a_second_run_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     assert again.stdout == ""
     assert f"0 file(s) created, 0 replaced, {len(before)} unchanged, 0 kept" in again.stderr
     assert _tree(tmp_path) == before, "same bytes, same modification times: nothing was rewritten"
+
+
+def test_a_second_run_without_install_keeps_the_workflows_requirement(cli: Cli, tmp_path: Path) -> None:
+    # This test run's ghdigest is an editable install (no pinned source of its own): the second run
+    # takes the requirement from the workflows the first one wrote, rather than calling the README
+    # (which names it) a user's edit and saying that no workflows were written.
+    assert cli("init", str(tmp_path), "--install", INSTALL).exit_code == 0
+    before = _tree(tmp_path)
+    again = cli("init", str(tmp_path))
+    assert again.exit_code == 0, again.stderr
+    assert f"0 file(s) created, 0 replaced, {len(before)} unchanged, 0 kept" in again.stderr
+    assert "no workflows written" not in again.stderr
+    assert _tree(tmp_path) == before
+    forced = cli("init", str(tmp_path), "--force")
+    assert forced.exit_code == 0
+    assert _tree(tmp_path) == before, "--force has nothing to replace either"
 
 
 def test_the_current_folder_is_the_default(cli: Cli, tmp_path: Path) -> None:
@@ -291,6 +310,8 @@ def test_without_a_pinned_source_init_writes_no_workflow_and_says_why(cli: Cli, 
     "requirement",
     [
         "ghdigest",  # by name: on PyPI, another project
+        "ghdigest==1.1.0",  # an exact version of that other project is still that other project
+        "GhDigest==1.1.0",  # the same name to pip
         "ghdigest>=0.1",  # not one version
         "ghdigest @ git+https://github.com/example/ghdigest@main",  # a branch moves
         "ghdigest @ git+https://github.com/example/ghdigest",

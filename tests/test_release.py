@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,8 +16,8 @@ from click.testing import Result
 from ghdigest.build import render_site
 from ghdigest.config import load_config
 from ghdigest.content import check_content
-from ghdigest.github import RestClient, web_url_from
-from ghdigest.publish import BODY_LIMIT, _Publisher, cut_notice, download_url, neutralise_mentions
+from ghdigest.github import RestClient, WriteOutcomeUnknown, web_url_from
+from ghdigest.publish import BODY_LIMIT, _Publisher, cut_notice, download_url, neutralise_mentions, staging_name
 from tests.conftest import TOKEN, write_files
 from tests.github_stub import Fault, GitHubStub, StubRepo
 from tests.test_release_text import live_mentions
@@ -27,8 +30,14 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture
-def run_release(cli: Run, stub: GitHubStub, papers: StubRepo, example_repo: Path) -> Run:
-    """``ghdigest release WEEK ROOT --repo octo/papers`` against the stand-in, with the test token."""
+def run_release(
+    cli: Run, stub: GitHubStub, papers: StubRepo, example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> Run:
+    """``ghdigest release WEEK ROOT --repo octo/papers`` against the stand-in, with the test token.
+
+    Writes follow each other without the pause kept for GitHub's secondary rate limits: the stand-in has none.
+    """
+    monkeypatch.setattr("ghdigest.cli.RestClient", functools.partial(RestClient, seconds_between_writes=0))
 
     def run(*args: str, week: str = WEEK, folder: Path | None = None, env: dict[str, str] | None = None) -> Result:
         return cli(
@@ -66,8 +75,8 @@ def files_of(repo: StubRepo, release: dict[str, Any]) -> dict[str, tuple[str, by
     return {a["name"]: (a["state"], repo.asset_data[a["id"]]) for a in assets}
 
 
-def expected_files(root: Path, week: str = WEEK) -> dict[str, tuple[str, bytes]]:
-    files = built(root, week)
+def expected_files(root: Path, week: str = WEEK, files: dict[str, str] | None = None) -> dict[str, tuple[str, bytes]]:
+    files = files or built(root, week)
     return {
         f"{week}.md": ("uploaded", files[f"{week}.md"].encode()),
         f"{week}.json": ("uploaded", files[f"api/weeks/{week}.json"].encode()),
@@ -88,8 +97,9 @@ def assert_settled(repo: StubRepo, root: Path, *, draft: bool = False) -> dict[s
     assert release["tag_name"] == TAG
     assert release["name"] == TITLE
     assert release["draft"] is draft
-    assert release["body"] == neutralise_mentions(built(root)[f"{WEEK}.md"])
-    assert files_of(repo, release) == expected_files(root)
+    files = built(root)
+    assert release["body"] == neutralise_mentions(files[f"{WEEK}.md"])
+    assert files_of(repo, release) == expected_files(root, files=files)
     return release
 
 
@@ -162,11 +172,48 @@ def test_changed_content_updates_the_release_and_replaces_its_files(
     assert not old_assets & {a["id"] for a in papers.release_assets(after["id"])}
     assert f"update release {TAG} (body)" in result.stdout
     assert f"replace {WEEK}.md" in result.stdout
-    methods = [method for method, _ in writes(stub)]
-    assert methods.count("DELETE") == 2
-    assert methods.count("POST") == 2
-    assert methods.count("PATCH") == 1
     assert creates(stub) == 0
+    # Each old file goes only once its replacement is there, and the replacement takes its name right after.
+    sent = [(r.method, r.path, r.query.get("name", [""])[0]) for r in stub.requests]
+    deletes = [n for n, (method, _, _) in enumerate(sent) if method == "DELETE"]
+    assert len(deletes) == 2
+    for n in deletes:
+        method, _, name = sent[n - 1]
+        assert (method, name.endswith(".new")) == ("POST", True), sent[n - 1]
+        method, path, _ = sent[n + 1]
+        assert (method, "/releases/assets/" in path) == ("PATCH", True), sent[n + 1]
+
+
+def test_a_failed_upload_leaves_the_published_files_in_place(
+    stub: GitHubStub, papers: StubRepo, example_repo: Path, run_release: Run
+) -> None:
+    assert run_release().exit_code == 0
+    before = files_of(papers, the_release(papers))
+    entry = example_repo / "issues" / "0002-theorem-proving-with-language-modeling.yml"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("23 theorems", "twenty-three theorems"), "utf-8")
+    armed = stub.inject(Fault(status=502, method="POST", path="/api/uploads/", times=3))
+
+    failed = run_release()
+
+    assert armed.fired == 3
+    assert failed.exit_code == 2
+    assert "run release again" in failed.stderr
+    assert files_of(papers, the_release(papers)) == before, "readers still find the last complete files"
+    assert run_release().exit_code == 0
+    assert_settled(papers, example_repo)
+
+
+def test_files_left_under_the_staging_name_by_an_interrupted_run_are_removed(
+    stub: GitHubStub, papers: StubRepo, example_repo: Path, run_release: Run
+) -> None:
+    assert run_release().exit_code == 0
+    release = the_release(papers)
+    papers.add_asset(release["id"], staging_name(f"{WEEK}.md"), b"a replacement that never took its name")
+    papers.add_asset(release["id"], staging_name(f"{WEEK}.json"), b"", state="starter")
+
+    assert run_release().exit_code == 0
+
+    assert_settled(papers, example_repo)
 
 
 def test_same_name_files_are_replaced_and_other_files_kept(
@@ -608,6 +655,46 @@ def test_without_a_repository_or_a_token_nothing_is_sent(
     assert no_token.exit_code == 2
     assert "needs a token" in no_token.stderr
     assert stub.requests == []
+
+
+def test_the_token_is_never_sent_to_an_upload_address_on_another_host(
+    stub: GitHubStub, papers: StubRepo, example_repo: Path, run_release: Run
+) -> None:
+    with GitHubStub() as elsewhere:
+        papers.uploads_base = f"{elsewhere.base_url}/api/uploads"
+        result = run_release()
+        assert elsewhere.requests == []
+    assert result.exit_code == 2
+    assert "upload address on another host" in result.stderr
+    assert not any("/api/uploads/" in r.path for r in stub.requests)
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_a_stalled_upload_to_the_uploads_host_times_out(
+    stub: GitHubStub, papers: StubRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # api.localhost and uploads.localhost, both this stub: the uploads host is another host, as on github.com.
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        local = host in ("api.localhost", "uploads.localhost")
+        return real_getaddrinfo("127.0.0.1" if local else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    port = stub.base_url.rsplit(":", 1)[1]
+    papers.uploads_base = f"http://uploads.localhost:{port}/api/uploads"
+    release = papers.add_release("v1")
+    stub.inject(Fault(kind="slow", delay=4, method="POST", path="/api/uploads/"))
+    client = RestClient("octo/papers", f"http://api.localhost:{port}", TOKEN, timeout=1, seconds_between_writes=0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(WriteOutcomeUnknown):
+            client.upload_asset(release["upload_url"], "a.md", b"# A", "text/markdown")
+    finally:
+        client.close()
+    assert time.monotonic() - started < 3
 
 
 def test_the_token_never_appears_in_any_output(

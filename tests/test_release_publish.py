@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from ghdigest.github import GitHubError, RateLimited, ReleaseApi, ReleaseExists, WriteOutcomeUnknown
+from ghdigest.github import GitHubError, RateLimited, ReleaseApi, ReleaseExists, RestClient, WriteOutcomeUnknown
 from ghdigest.publish import Asset, AssetStep, ReleaseContent, plan_assets, publish
 
 CONTENT = ReleaseContent(
@@ -89,14 +90,23 @@ class MemoryGitHub:
         self.data[asset_id] = data
         return self.assets[asset_id]
 
+    def rename_asset(self, asset_id: int, name: str) -> dict[str, Any]:
+        self._act("rename_asset")
+        self.assets[asset_id]["name"] = name
+        return self.assets[asset_id]
+
 
 def _writes(api: MemoryGitHub) -> list[str]:
     return [c for c in api.calls if not c.startswith(("get_", "list_"))]
 
 
-def test_the_memory_github_is_a_release_api() -> None:
-    api: ReleaseApi = MemoryGitHub()
-    assert api.repo == "octo/papers"
+@pytest.mark.parametrize("implementation", [MemoryGitHub, RestClient])
+def test_what_publish_is_tested_with_and_what_it_runs_with_are_release_apis(implementation: type) -> None:
+    """Every call of the protocol, with its parameters (mypy checks only src/, so this is where a drift shows)."""
+    for name, method in inspect.getmembers(ReleaseApi, inspect.isfunction):
+        if not name.startswith("_"):
+            wanted = list(inspect.signature(method).parameters)
+            assert list(inspect.signature(getattr(implementation, name)).parameters) == wanted, name
 
 
 def test_a_wait_github_asks_for_is_slept_then_the_create_is_sent_again() -> None:
@@ -142,7 +152,7 @@ def test_without_digests_files_are_replaced_each_run_and_a_lost_upload_is_judged
     api.calls.clear()
     report = publish(api, CONTENT)
     assert [a.action for a in report.assets] == ["replace", "replace"]
-    assert _writes(api) == ["delete_asset", "upload_asset", "delete_asset", "upload_asset"]
+    assert _writes(api) == ["upload_asset", "delete_asset", "rename_asset"] * 2
 
     api.calls.clear()
     real_upload = api.upload_asset
@@ -186,3 +196,23 @@ def test_plan_assets_keeps_identical_files_and_replaces_every_same_name_one() ->
         AssetStep(md.name, "upload", len(md.data)),
         AssetStep(data.name, "upload", len(data.data)),
     ]
+
+
+def test_files_of_a_draft_are_replaced_in_place_as_nobody_sees_a_draft() -> None:
+    api = MemoryGitHub()
+    publish(api, CONTENT, draft=True)
+    api.calls.clear()
+    md, data = CONTENT.assets
+    revised = Asset(md.name, b"# Digest, revised\n", md.content_type)
+    changed = ReleaseContent(**{**CONTENT.__dict__, "assets": (revised, data)})
+    publish(api, changed, draft=True)
+    assert _writes(api) == ["delete_asset", "upload_asset"]
+    assert sorted(a["name"] for a in api.assets.values()) == ["2020-W38.json", "2020-W38.md"]
+
+
+def test_a_release_published_by_someone_else_meanwhile_stops_the_publish_with_what_to_do() -> None:
+    api = MemoryGitHub()
+    api.script["update_release"] = [ReleaseExists("taken")]
+    with pytest.raises(GitHubError, match=r"another release with the tag digest-2020-W38 was published meanwhile"):
+        publish(api, CONTENT)
+    assert [r["draft"] for r in api.releases.values()] == [True], "the draft is left for a person to decide"

@@ -11,22 +11,10 @@ import pytest
 import requests
 from github import Auth, Github, GithubException
 
+from tests.conftest import TOKEN
 from tests.github_stub import GitHubStub, StubRepo
 
-TOKEN = "secret-token"
 AUTH = {"Authorization": f"token {TOKEN}"}
-
-
-@pytest.fixture
-def stub() -> Iterator[GitHubStub]:
-    with GitHubStub(token=TOKEN) as server:
-        yield server
-        assert server.validation_errors == []
-
-
-@pytest.fixture
-def repo(stub: GitHubStub) -> StubRepo:
-    return stub.add_repo("octo", "papers")
 
 
 @pytest.fixture
@@ -43,8 +31,8 @@ def call(stub: GitHubStub, method: str, path: str, headers: dict[str, str] | Non
     return requests.request(method, stub.base_url + path, headers={**AUTH, **(headers or {})}, timeout=5, **options)
 
 
-def test_lookup_by_tag_never_finds_a_draft_but_the_list_does(stub: GitHubStub, repo: StubRepo) -> None:
-    draft = repo.add_release("digest-2020-W38", "Draft", "text", draft=True)
+def test_lookup_by_tag_never_finds_a_draft_but_the_list_does(stub: GitHubStub, papers: StubRepo) -> None:
+    draft = papers.add_release("digest-2020-W38", "Draft", "text", draft=True)
 
     assert call(stub, "GET", "/repos/octo/papers/releases/tags/digest-2020-W38").status_code == 404
     listed = call(stub, "GET", "/repos/octo/papers/releases").json()
@@ -60,7 +48,7 @@ def test_lookup_by_tag_never_finds_a_draft_but_the_list_does(stub: GitHubStub, r
     assert call(stub, "GET", "/repos/octo/papers/releases/latest").json()["id"] == draft["id"]
 
 
-def test_make_latest_decides_which_release_is_the_latest(stub: GitHubStub, repo: StubRepo) -> None:
+def test_make_latest_decides_which_release_is_the_latest(stub: GitHubStub, papers: StubRepo) -> None:
     path = "/repos/octo/papers/releases"
     first = call(stub, "POST", path, json={"tag_name": "v2"}).json()
     call(stub, "POST", path, json={"tag_name": "v1", "make_latest": "false"})
@@ -71,7 +59,7 @@ def test_make_latest_decides_which_release_is_the_latest(stub: GitHubStub, repo:
     assert bad.status_code == 422
 
 
-def test_a_published_tag_is_taken_but_drafts_may_share_one(stub: GitHubStub, repo: StubRepo) -> None:
+def test_a_published_tag_is_taken_but_drafts_may_share_one(stub: GitHubStub, papers: StubRepo) -> None:
     path = "/repos/octo/papers/releases"
     first = call(stub, "POST", path, json={"tag_name": "v1", "draft": True})
     second = call(stub, "POST", path, json={"tag_name": "v1", "draft": True})
@@ -87,7 +75,7 @@ def test_a_published_tag_is_taken_but_drafts_may_share_one(stub: GitHubStub, rep
     for refused in (again, also_draft, publish_other):
         assert refused.status_code == 422
         assert refused.json()["errors"] == [{"resource": "Release", "code": "already_exists", "field": "tag_name"}]
-    assert len(repo.releases) == 2
+    assert len(papers.releases) == 2
 
 
 @pytest.mark.parametrize(
@@ -101,7 +89,7 @@ def test_a_published_tag_is_taken_but_drafts_may_share_one(stub: GitHubStub, rep
     ],
 )
 def test_release_requests_github_refuses(
-    stub: GitHubStub, repo: StubRepo, body: dict[str, Any], field: str, code: str
+    stub: GitHubStub, papers: StubRepo, body: dict[str, Any], field: str, code: str
 ) -> None:
     answer = call(stub, "POST", "/repos/octo/papers/releases", json=body)
     assert answer.status_code == 422
@@ -109,16 +97,16 @@ def test_release_requests_github_refuses(
     assert (error["field"], error["code"]) == (field, code)
     if code == "custom":
         assert error["message"] == "body is too long (maximum is 125000 characters)"
-    assert repo.releases == {}
+    assert papers.releases == {}
 
 
-def test_a_body_of_exactly_the_limit_is_accepted(stub: GitHubStub, repo: StubRepo) -> None:
+def test_a_body_of_exactly_the_limit_is_accepted(stub: GitHubStub, papers: StubRepo) -> None:
     answer = call(stub, "POST", "/repos/octo/papers/releases", json={"tag_name": "v1", "body": "é" * 125_000})
     assert answer.status_code == 201
 
 
 def test_pygithub_uploads_to_the_upload_url_template_and_lists_assets(
-    stub: GitHubStub, repo: StubRepo, gh: Github
+    stub: GitHubStub, papers: StubRepo, gh: Github
 ) -> None:
     release = gh.get_repo("octo/papers").create_git_release("v1", "One", "text", draft=True)
     assert release.upload_url.endswith(f"/api/uploads/repos/octo/papers/releases/{release.id}/assets{{?name,label}}")
@@ -147,10 +135,10 @@ def test_pygithub_uploads_to_the_upload_url_template_and_lists_assets(
 
 
 def test_a_broken_upload_leaves_a_starter_asset_that_blocks_the_name(
-    stub: GitHubStub, repo: StubRepo, gh: Github
+    stub: GitHubStub, papers: StubRepo, gh: Github
 ) -> None:
     release = gh.get_repo("octo/papers").create_git_release("v1", "One", "text")
-    repo.break_uploads()
+    papers.break_uploads()
 
     with pytest.raises(GithubException) as broken:
         release.upload_asset_from_memory(io.BytesIO(b"data"), 4, "file.json", "application/json")
@@ -167,8 +155,8 @@ def test_a_broken_upload_leaves_a_starter_asset_that_blocks_the_name(
     )
 
 
-def test_uploads_are_taken_only_on_the_uploads_path(stub: GitHubStub, repo: StubRepo) -> None:
-    release = repo.add_release("v1")
+def test_uploads_are_taken_only_on_the_uploads_path(stub: GitHubStub, papers: StubRepo) -> None:
+    release = papers.add_release("v1")
     wrong = call(
         stub,
         "POST",
@@ -183,12 +171,39 @@ def test_uploads_are_taken_only_on_the_uploads_path(stub: GitHubStub, repo: Stub
     assert any("does not implement" in e for e in errors)
     untyped = call(stub, "POST", f"/api/uploads/repos/octo/papers/releases/{release['id']}/assets?name=a.md", data=b"x")
     assert untyped.status_code == 422
-    assert repo.release_assets(release["id"]) == []
+    assert papers.release_assets(release["id"]) == []
 
 
-def test_deleting_a_release_deletes_its_assets(stub: GitHubStub, repo: StubRepo) -> None:
-    release = repo.add_release("v1")
-    asset = repo.add_asset(release["id"], "a.md", b"x")
+def test_deleting_a_release_deletes_its_assets(stub: GitHubStub, papers: StubRepo) -> None:
+    release = papers.add_release("v1")
+    asset = papers.add_asset(release["id"], "a.md", b"x")
     assert call(stub, "DELETE", f"/repos/octo/papers/releases/{release['id']}").status_code == 204
     assert call(stub, "GET", f"/repos/octo/papers/releases/{release['id']}").status_code == 404
-    assert asset["id"] not in repo.assets
+    assert asset["id"] not in papers.assets
+
+
+def test_an_asset_can_be_renamed_but_not_to_a_name_the_release_has(stub: GitHubStub, papers: StubRepo) -> None:
+    release = papers.add_release("v1")
+    staged = papers.add_asset(release["id"], "a.md.new", b"new")
+    old = papers.add_asset(release["id"], "a.md", b"old")
+
+    clash = call(stub, "PATCH", f"/repos/octo/papers/releases/assets/{staged['id']}", json={"name": "a.md"})
+    assert clash.status_code == 422
+    assert clash.json()["errors"] == [{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}]
+
+    call(stub, "DELETE", f"/repos/octo/papers/releases/assets/{old['id']}")
+    renamed = call(stub, "PATCH", f"/repos/octo/papers/releases/assets/{staged['id']}", json={"name": "a.md"})
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "a.md"
+    assert renamed.json()["browser_download_url"].endswith("/releases/download/v1/a.md")
+    again = call(stub, "PATCH", f"/repos/octo/papers/releases/assets/{staged['id']}", json={"name": "a.md"})
+    assert again.status_code == 200, "renaming to its own name is no clash (a retried request does that)"
+    assert [(a["name"], papers.asset_data[a["id"]]) for a in papers.release_assets(release["id"])] == [("a.md", b"new")]
+
+
+def test_upload_url_names_the_uploads_base_a_test_sets(stub: GitHubStub, papers: StubRepo) -> None:
+    papers.uploads_base = "https://uploads.example.test"
+    release = papers.add_release("v1")
+    assert release["upload_url"] == (
+        f"https://uploads.example.test/repos/octo/papers/releases/{release['id']}/assets{{?name,label}}"
+    )

@@ -69,6 +69,11 @@ MENTIONS = [
     ("\\@frank", "\\@\u200bfrank"),
     ("&#64;grace and &#x40;heidi", "&#64;\u200bgrace and &#x40;\u200bheidi"),
     ("line one\n@ivan on line two", "line one\n@\u200bivan on line two"),
+    ("Found by <Judy @judy>", "Found by <Judy @\u200bjudy>"),  # not an HTML tag: "@judy" is no attribute name
+    ("a <b and @mallory>c", "a <b and @\u200bmallory>c"),
+    ("a.@niaj, a+@olivia, x_@peggy.co1", "a.@\u200bniaj, a+@\u200bolivia, x_@\u200bpeggy.co1"),  # no e-mail domain
+    ("日本語@rupert です", "日本語@\u200brupert です"),  # ASCII word characters only keep an "@" inert
+    ("Text\n[r]: /x/@sybil", "Text\n[r]: /x/@\u200bsybil"),  # not a definition: it cannot interrupt a paragraph
 ]
 KEPT = [
     "mail alice@example.com or first.last+tag@example.org",
@@ -81,6 +86,11 @@ KEPT = [
     "<https://twitter.com/@handle>",
     "see https://medium.com/@author/post and www.example.com/@x",
     "an @ alone, @-dash, @_under, 2@3",
+    "e-mail addresses GitHub links: first_@example.com, a+@example.org, x-@mail.example.net, a.@b.io.",
+    "[a page](https://en.wikipedia.org/wiki/Foo_(bar)/@baz)",
+    "[r]: /users/@me\n",
+    "<a href='https://medium.com/@x' title=\"@y\">post</a>",
+    "~~~ info`with`backticks\n@decorator\n~~~",
 ]
 
 
@@ -126,11 +136,21 @@ def test_neutralising_twice_changes_nothing_more() -> None:
 # --------------------------------------------------------------------------- length and cut
 
 
-def test_github_length_never_counts_less_than_characters() -> None:
+def test_github_length_counts_characters_as_github_does() -> None:
     assert github_length("abc") == 3
-    assert github_length("a\nb") == 4  # as if sent with CRLF
-    assert github_length("😀") == 2  # one code point, two UTF-16 units
+    assert github_length("a\nb") == 3
+    assert github_length("😀") == 1
     assert github_length("日本") == 2
+
+
+def test_a_body_of_exactly_the_limit_in_characters_is_kept_whole() -> None:
+    line = "### Entry 😀 日本\n" + "x" * 80 + "\n"
+    text = (line * (BODY_LIMIT // len(line) + 1))[:BODY_LIMIT]
+    assert len(text) == BODY_LIMIT
+    assert cut_body(text, "2020-W38.md", URL) == text
+    cut = cut_body(text + "y", "2020-W38.md", URL)
+    assert len(cut) <= BODY_LIMIT
+    assert cut.endswith(cut_notice("2020-W38.md", URL))
 
 
 def _digest(entries: int, size: int) -> str:
@@ -194,6 +214,10 @@ def test_one_enormous_entry_is_cut_at_a_paragraph_and_a_single_line_at_a_charact
     cut = cut_body(fenced, "w.md", URL, limit=10_000)
     assert github_length(cut) <= 10_000
     assert cut.removesuffix(cut_notice("w.md", URL)).endswith("\n```"), "an open code block is closed"
+    long_fence = "`" * 40
+    cut = cut_body(long_fence + "\n" + "z" * 200_000 + "\n" + long_fence + "\n", "w.md", URL, limit=10_000)
+    assert github_length(cut) <= 10_000
+    assert cut.removesuffix(cut_notice("w.md", URL)).endswith("\n" + long_fence)
 
 
 @pytest.mark.parametrize("language", ["en", "ja", "zh"])

@@ -460,13 +460,23 @@ def test_sync_conflicts_are_committed_around_and_a_failure_to_run_stops(
     assert report["if"] == "steps.sync.outputs.exit == '1'"
 
 
-# A stand-in for the GitHub CLI: records its arguments; `gh pr list` prints $OPEN_PR.
+# A stand-in for the GitHub CLI: records its arguments; `gh pr list` applies its --jq filter, as gh
+# does, to the open pull requests in $OPEN_PRS (JSON).
 FAKE_GH = """#!/usr/bin/env bash
 echo "$*" >> "$GH_CALLS"
 if [ "$1 $2" = "pr list" ]; then
-  printf '%s' "${OPEN_PR:-}"
+  while [ "$#" -gt 0 ]; do
+    if [ "$1" = --jq ]; then
+      jq -r "$2" <<< "${OPEN_PRS:-[]}"
+    fi
+    shift
+  done
 fi
 """
+#: The sync pull request, open: number 7, from this repository's own branch.
+SYNC_PR = '[{"number": 7, "isCrossRepository": false}]'
+#: A fork's pull request from a branch that happens to have the sync branch's name.
+FORK_PR = '[{"number": 9, "isCrossRepository": true}]'
 
 
 def _git(*args: str, cwd: Path) -> str:
@@ -492,11 +502,11 @@ def sync_checkout(tmp_path: Path) -> tuple[Path, Path, Path]:
     return origin, checkout, fake
 
 
-def _commit_step(checkout: Path, fake: Path, mode: str, open_pr: str = "") -> subprocess.CompletedProcess[str]:
+def _commit_step(checkout: Path, fake: Path, mode: str, open_prs: str = "[]") -> subprocess.CompletedProcess[str]:
     env = {
         "GH_TOKEN": "secret-token-value",
         "MODE": mode,
-        "OPEN_PR": open_pr,
+        "OPEN_PRS": open_prs,
         "GH_CALLS": str(fake / "calls"),
         "GITHUB_REF_NAME": "main",
         "GITHUB_REPOSITORY": "owner/name",
@@ -533,7 +543,7 @@ def test_sync_in_pull_request_mode_opens_updates_and_closes_one_pull_request(
     sync_commit = _git("rev-parse", "ghdigest-sync/main", cwd=origin)
     _git("reset", "-q", "--hard", "origin/main", cwd=checkout)
     _edit_entry(checkout, "headline: Edited on GitHub")
-    again = _commit_step(checkout, fake, "pull-request", open_pr="7")
+    again = _commit_step(checkout, fake, "pull-request", open_prs=SYNC_PR)
     assert again.returncode == 0, again.stderr
     assert "already holds these files" in again.stdout
     assert _git("rev-parse", "ghdigest-sync/main", cwd=origin) == sync_commit
@@ -542,7 +552,7 @@ def test_sync_in_pull_request_mode_opens_updates_and_closes_one_pull_request(
     # Edited again: the branch is rebuilt and force-pushed, which updates the open pull request.
     _git("reset", "-q", "--hard", "origin/main", cwd=checkout)
     _edit_entry(checkout, "headline: Edited twice")
-    updated = _commit_step(checkout, fake, "pull-request", open_pr="7")
+    updated = _commit_step(checkout, fake, "pull-request", open_prs=SYNC_PR)
     assert updated.returncode == 0, updated.stderr
     assert "headline: Edited twice" in _git("show", "ghdigest-sync/main:issues/example-theorem-proving.yml", cwd=origin)
     assert _git("rev-list", "--count", "main..ghdigest-sync/main", cwd=origin) == "1", "one sync commit on the base"
@@ -550,9 +560,26 @@ def test_sync_in_pull_request_mode_opens_updates_and_closes_one_pull_request(
 
     # The issue is back as the branch has it: nothing to merge, the pull request is closed.
     _git("reset", "-q", "--hard", "origin/main", cwd=checkout)
-    closed = _commit_step(checkout, fake, "pull-request", open_pr="7")
+    closed = _commit_step(checkout, fake, "pull-request", open_prs=SYNC_PR)
     assert closed.returncode == 0, closed.stderr
     assert "pr close 7 --repo owner/name --delete-branch" in (fake / "calls").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_sync_leaves_a_forks_pull_request_with_the_same_branch_name_alone(
+    sync_checkout: tuple[Path, Path, Path],
+) -> None:
+    _, checkout, fake = sync_checkout
+    nothing = _commit_step(checkout, fake, "pull-request", open_prs=FORK_PR)
+    assert nothing.returncode == 0, nothing.stderr
+    assert "pr close" not in (fake / "calls").read_text(encoding="utf-8"), "never close someone else's pull request"
+
+    _edit_entry(checkout, "headline: Edited on GitHub")
+    opened = _commit_step(checkout, fake, "pull-request", open_prs=FORK_PR)
+    assert opened.returncode == 0, opened.stderr
+    assert "pr create --repo owner/name --head ghdigest-sync/main --base main" in (fake / "calls").read_text(
+        encoding="utf-8"
+    ), "the fork's pull request is not the sync pull request"
 
 
 @pytest.mark.slow

@@ -67,6 +67,7 @@ def render_site(content: Content, only: Week | None = None) -> dict[str, str]:
     site_base = config.site_base
     ids = api.api_ids(content.entries)  # from every week, so --week gives the ids a full build gives
     documents: dict[str, tuple[str, dict[str, Any]]] = {}
+    entry_documents: dict[str, dict[str, Any]] = {}
     for plan in full_plan.weeks:
         if only is not None and plan.week != only:
             continue
@@ -75,7 +76,7 @@ def render_site(content: Content, only: Week | None = None) -> dict[str, str]:
         documents[api.week_path(plan.week.id)] = ("week", week_document)
         for section in week_document["sections"]:
             for entry in section["entries"]:
-                documents[entry["path"]] = ("entry", entry)
+                entry_documents[entry["path"]] = entry
     if only is None:
         files[INDEX_PAGE] = markdown.render_index(env, full_plan, list(full_plan.weeks))
         feeds = feed.FEED_FILES if site_base is not None else None
@@ -84,6 +85,9 @@ def render_site(content: Content, only: Week | None = None) -> dict[str, str]:
             info = feed.FeedInfo(full_plan.site_title, language, site_base)
             files.update(feed.render_feeds(info, feed.feed_items(full_plan.weeks, files, site_base)))
     files.update(_checked_json(documents))
+    # Each entry document is the very object its week document holds, checked with it against
+    # $defs/entry: checking it again would double the time a large archive's build takes.
+    files.update({name: api.dump_json(document) for name, document in entry_documents.items()})
     return files
 
 

@@ -576,7 +576,7 @@ def _read_text(path: Path) -> str | None:
     metavar="REQUIREMENT",
     default=None,
     help="What the workflows pip-install, pinned: 'ghdigest @ git+https://…@<full commit>' or 'NAME==VERSION' "
-    "(default: the pinned source this ghdigest was installed from, when there is one).",
+    "(default: the pinned source this ghdigest was installed from, else what DIR's workflows already install).",
 )
 @handle_errors
 def init_command(directory: Path | None, force: bool, install: str | None) -> None:
@@ -588,8 +588,9 @@ def init_command(directory: Path | None, force: bool, install: str | None) -> No
     (listed on stderr) unless --force replaces it; running init again changes nothing.
 
     The workflows install ghdigest on GitHub's runners from a pinned requirement (--install, or
-    the Git commit or hashed archive this ghdigest came from). Without one they are left out,
-    with a notice: the name 'ghdigest' on PyPI belongs to another project.
+    the Git commit or hashed archive this ghdigest came from, or what DIR's workflows already
+    install). Without one they are left out, with a notice: the name 'ghdigest' on PyPI belongs
+    to another project.
 
     Exit codes: 0 done (keeping existing files is normal), 2 could not write or --install is not pinned.
     """

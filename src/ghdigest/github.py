@@ -11,7 +11,8 @@ create that failed on the way back may have happened. A POST whose outcome is un
 :class:`WriteOutcomeUnknown` and the caller looks before it tries again.
 
 Release assets are uploaded to the host and path that the release's ``upload_url`` template names
-(``uploads.github.com`` on github.com, ``/api/uploads`` on GitHub Enterprise Server).
+(``uploads.github.com`` on github.com, ``/api/uploads`` on GitHub Enterprise Server), over a
+connection of this client's own: PyGithub's connection to another host would have no timeout.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
+from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass
 
 from ghdigest.errors import GhdigestError
 
@@ -135,6 +137,10 @@ class ReleaseApi(Protocol):
         """Upload an asset; AssetExists when the name is taken, WriteOutcomeUnknown when it may be there now."""
         ...
 
+    def rename_asset(self, asset_id: int, name: str) -> dict[str, Any]:
+        """Give an asset another name; AssetExists when the release has another asset of that name."""
+        ...
+
 
 def api_url_from(option: str | None, environ: Mapping[str, str] = os.environ) -> str:
     """The API base: the option, else GITHUB_API_URL (set by Actions and Enterprise), else api.github.com."""
@@ -226,11 +232,15 @@ class RestClient:
     timeout: int = DEFAULT_TIMEOUT
     max_rate_limit_wait: int = DEFAULT_MAX_RATE_LIMIT_WAIT
     retries: int = 5
+    #: Pause before a write that follows another write, in seconds (PyGithub's default is 1 s).
+    seconds_between_writes: float = 0.2
     requests_made: int = 0
     _github: Github = field(init=False, repr=False)
+    _retry: GithubRetry = field(init=False, repr=False)
+    _upload_connections: dict[tuple[str, str, int | None], Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        retry = GithubRetry(
+        self._retry = retry = GithubRetry(
             total=self.retries,
             backoff_factor=1.0,
             backoff_max=30,
@@ -249,11 +259,14 @@ class RestClient:
             # PyGithub sleeps 0.25 s before every request and 1 s before every write by default;
             # sync makes few requests and rate limits are honoured through the retry policy.
             seconds_between_requests=None,
-            seconds_between_writes=0.2,
+            seconds_between_writes=self.seconds_between_writes or None,
         )
 
     def close(self) -> None:
-        """Release the connection."""
+        """Release the connections."""
+        for connection in self._upload_connections.values():
+            connection.close()
+        self._upload_connections.clear()
         self._github.close()
 
     @property
@@ -426,23 +439,21 @@ class RestClient:
             items.extend(page.items)
         return [item for item in items if isinstance(item, dict)]
 
-    def get_release_by_tag(self, tag: str) -> dict[str, Any] | None:
-        """The published release with ``tag``, or None (GitHub's lookup by tag never finds drafts)."""
-        status, data = self._get_json(f"{self._base}/releases/tags/{quote(tag, safe='')}", f"release {tag}")
+    def _get_release(self, url: str, what: str) -> dict[str, Any] | None:
+        status, data = self._get_json(url, what)
         if status == 404:
             return None
         if status != 200 or not isinstance(data, dict):
-            raise GitHubError(self._explain(status, _message(str(data)), "GET"))
+            raise GitHubError(self._explain(status, _message(data if isinstance(data, str) else ""), "GET"))
         return data
+
+    def get_release_by_tag(self, tag: str) -> dict[str, Any] | None:
+        """The published release with ``tag``, or None (GitHub's lookup by tag never finds drafts)."""
+        return self._get_release(f"{self._base}/releases/tags/{quote(tag, safe='')}", f"release {tag}")
 
     def get_release(self, release_id: int) -> dict[str, Any] | None:
         """Release ``release_id`` as it is now, or None when it no longer exists."""
-        status, data = self._get_json(f"{self._base}/releases/{release_id}", f"release {release_id}")
-        if status == 404:
-            return None
-        if status != 200 or not isinstance(data, dict):
-            raise GitHubError(self._explain(status, _message(str(data)), "GET"))
-        return data
+        return self._get_release(f"{self._base}/releases/{release_id}", f"release {release_id}")
 
     def list_releases(self) -> list[dict[str, Any]]:
         """Every release of the repository, drafts included (for a token that may push), newest first."""
@@ -501,6 +512,19 @@ class RestClient:
         if status not in (204, 404):
             raise GitHubError(self._explain(status, _message(text), "DELETE", "contents: write"))
 
+    def rename_asset(self, asset_id: int, name: str) -> dict[str, Any]:
+        """Give an asset another name; AssetExists when the release has another asset of that name."""
+        url = f"{self._base}/releases/assets/{asset_id}"
+        status, _, text = self._request("PATCH", url, body={"name": name})
+        if status == 422 and any(e.get("code") == "already_exists" for e in _validation_errors(text)):
+            raise AssetExists(f"the release already has an asset named {name}")
+        if status != 200:
+            raise GitHubError(self._explain(status, _refusal(text), "PATCH", "contents: write"))
+        renamed = self._json(status, text, "PATCH", url)
+        if not isinstance(renamed, dict):
+            raise GitHubError(f"GitHub sent something other than an asset for {self._shown(url)}")
+        return renamed
+
     def _upload_target(self, upload_url: str) -> str:
         """The upload address from a release's ``upload_url`` template, refused unless it is GitHub's own."""
         target = upload_url.split("{", 1)[0]
@@ -516,6 +540,21 @@ class RestClient:
             raise GitHubError(f"GitHub gave an upload address on another host ({host}); not uploading there")
         return target
 
+    def _upload_connection(self, target: str) -> Any:
+        """The connection for an upload to another host than the API's (None: the API's own connection).
+
+        PyGithub opens one itself when given none, but without a timeout: a stalled upload would then
+        hold a CI job until the job's own limit.
+        """
+        upload, api = urlsplit(target), urlsplit(self.api_url)
+        key = (upload.scheme, upload.hostname or "", upload.port)
+        if key == (api.scheme, api.hostname or "", api.port):
+            return None
+        if key not in self._upload_connections:
+            kind = HTTPSRequestsConnectionClass if upload.scheme == "https" else HTTPRequestsConnectionClass
+            self._upload_connections[key] = kind(key[1], key[2], timeout=self.timeout, retry=self._retry)
+        return self._upload_connections[key]
+
     def upload_asset(self, upload_url: str, name: str, data: bytes, content_type: str) -> dict[str, Any]:
         """Upload an asset; AssetExists when the name is taken, WriteOutcomeUnknown when it may be there now."""
         target = self._upload_target(upload_url)
@@ -523,7 +562,7 @@ class RestClient:
         headers = {"Content-Type": content_type, "Content-Length": str(len(data))}
         try:
             _, created = self._github.requester.requestMemoryBlobAndCheck(
-                "POST", target, {"name": name}, headers, io.BytesIO(data)
+                "POST", target, {"name": name}, headers, io.BytesIO(data), self._upload_connection(target)
             )
         except GithubException as exc:
             status = exc.status

@@ -10,9 +10,11 @@ see it half made.
 Never a second release or asset: GitHub's lookup by tag does not see drafts, so a release that
 is not found by tag is looked for in the full list before one is created; a create or upload
 whose outcome is unknown (a 5xx, a dropped connection, a cut-off answer) is followed by a look
-at what GitHub now has before anything is sent again. A same-name asset is deleted before the
-new one is uploaded (GitHub refuses a second asset of one name), including the half-uploaded
-ones GitHub leaves behind after a failed upload (state "starter").
+at what GitHub now has before anything is sent again. GitHub refuses a second asset of one name,
+so same-name assets go, half-uploaded ones (state "starter") included. In a published release a
+changed file is first uploaded under a staging name (``<name>.new``); only then is the old one
+deleted and the new one renamed, so readers never find the release without its file for longer
+than that rename takes, and a failed upload leaves the old file in place.
 
 The body is made safe first: ``@mentions`` are neutralised (a release pings no one) and a body
 over GitHub's limit is cut at an entry boundary, with a link to the full ``.md`` asset.
@@ -63,16 +65,22 @@ _ZERO_WIDTH_SPACE = "\u200b"
 # A mention as GitHub finds one in the rendered text: "@" (or an entity that renders as "@") at the
 # start of a text node or after a character that is not an ASCII word character, then a letter or
 # digit (@user, @org/team). "_" counts as a boundary here because "_@user_" renders as emphasis,
-# whose text starts with "@user". "name@example.com" is not a mention.
-_MENTION = r"(?<![A-Za-z0-9])(?:@|&\#0*64;|&\#[xX]0*40;|&commat;)(?=[A-Za-z0-9])"
+# whose text starts with "@user". "name@example.com" is not a mention, and neither is an address
+# GitHub links as an e-mail address (GFM: a local part of letters, digits and "._+-", then a domain
+# with a dot that ends in a letter), such as "first_@example.com" or "a+@example.com".
+_EMAIL_DOMAIN = r"@[A-Za-z0-9_-]*(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)+(?<=[A-Za-z])(?![A-Za-z0-9_-]|\.[A-Za-z0-9])"
+_MENTION = (
+    r"(?<![A-Za-z0-9])(?:(?<![._+-])|(?!" + _EMAIL_DOMAIN + r"))"
+    r"(?:@|&\#0*64;|&\#[xX]0*40;|&commat;)(?=[A-Za-z0-9])"
+)
 # Scanned left to right over text outside code; only the last alternative is changed, every other
 # one is kept as it is. Every alternative consumes what it matches, so a scan is linear.
 _INLINE = re.compile(
     r"""
       \\[!-?\[-`{-~]                                  # a backslash escape ("\@" is not one: it still renders "@")
     | <[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>         # an autolink
-    | <[A-Za-z/!?][^<>\n]{0,500}>                     # an HTML tag (a template may write one)
-    | \]\(\s*<?[^\s)>]*                               # a link destination
+    | (?P<tag><[A-Za-z/!?][^<>\n]{0,500}>)            # perhaps an HTML tag (a template may write one): checked below
+    | \]\(\s*(?:<[^<>\n]*>|(?:[^\s()\\]|\\.|\([^\s()]*\))*)  # a link destination, balanced parentheses and all
     | (?:https?://|www\.)[^\s<]*                      # a bare URL, which GitHub links as it is
     | (?P<mention>"""
     + _MENTION
@@ -80,8 +88,25 @@ _INLINE = re.compile(
     """,
     re.VERBOSE,
 )
+# What CommonMark reads as raw HTML: an open or closing tag, a comment, a processing instruction, a declaration.
+_HTML_TAG = re.compile(
+    r"""
+      <[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*/?>
+    | </[A-Za-z][A-Za-z0-9-]*\s*>
+    | <!--.*-->
+    | <\?.*\?>
+    | <![A-Za-z][^>]*>
+    """,
+    re.VERBOSE | re.DOTALL,
+)
 _PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n)")
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})([^`]*)$")
+# Link reference definitions at the start of a paragraph ("[1]: https://medium.com/@x 'title'"): they render as nothing.
+_DEFINITIONS = re.compile(
+    r"""(?:[ ]{0,3}\[[^\]\n]{1,999}\]:[ \t]*(?:<[^<>\n]*>|[^\s<]\S*)"""
+    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*(?:\n|$))+"""
+)
+# A backtick fence's info string has no backtick; a tilde fence's may.
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?![^`]*`)|~{3,})")
 _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 
@@ -140,6 +165,10 @@ def _pieces(markdown: str) -> Iterator[tuple[bool, str]]:
             yield True, text
             continue
         for paragraph in _PARAGRAPH_BREAK.split(text):  # a code span never runs across a blank line
+            definitions = _DEFINITIONS.match(paragraph)
+            if definitions:
+                yield True, definitions.group()
+                paragraph = paragraph[definitions.end() :]
             position = 0
             for start, end in _code_spans(paragraph):
                 yield False, paragraph[position:start]
@@ -148,8 +177,17 @@ def _pieces(markdown: str) -> Iterator[tuple[bool, str]]:
             yield False, paragraph[position:]
 
 
+def _inline_replacement(match: re.Match[str]) -> str:
+    if match.group("mention"):
+        return match.group(0) + _ZERO_WIDTH_SPACE
+    tag = match.group("tag")
+    if tag and not _HTML_TAG.fullmatch(tag):
+        return "<" + _neutralise_inline(tag[1:])  # "<Ann @ann>" is text, and so is the mention in it
+    return match.group(0)
+
+
 def _neutralise_inline(text: str) -> str:
-    return _INLINE.sub(lambda m: m.group(0) + _ZERO_WIDTH_SPACE if m.group("mention") else m.group(0), text)
+    return _INLINE.sub(_inline_replacement, text)
 
 
 def neutralise_mentions(markdown: str) -> str:
@@ -163,24 +201,16 @@ def neutralise_mentions(markdown: str) -> str:
 
 
 def count_mentions(markdown: str) -> int:
-    """How many mentions :func:`neutralise_mentions` would neutralise in ``markdown``."""
-    return sum(
-        sum(1 for m in _INLINE.finditer(text) if m.group("mention"))
-        for is_code, text in _pieces(markdown)
-        if not is_code
-    )
+    """How many mentions :func:`neutralise_mentions` neutralises in ``markdown``."""
+    return neutralise_mentions(markdown).count(_ZERO_WIDTH_SPACE) - markdown.count(_ZERO_WIDTH_SPACE)
 
 
 # --------------------------------------------------------------------------- body length
 
 
 def github_length(text: str) -> int:
-    """The length of ``text`` counted so that it is never less than GitHub's count, whichever way it counts.
-
-    UTF-16 code units (a character outside the Basic Multilingual Plane counts two) and each line
-    break counted twice (as if sent as CRLF): a body under the limit by this count is accepted.
-    """
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF) + text.count("\n")
+    """The length of ``text`` as GitHub counts it against the limit: in characters (code points)."""
+    return len(text)
 
 
 _CUT_NOTICE: dict[Language, str] = {
@@ -248,16 +278,14 @@ def cut_body(markdown: str, asset_name: str, url: str, language: Language = "en"
         fitting = [index for index in candidates if lengths[index] <= room]
         if fitting:
             return "".join(lines[: max(fitting)]).rstrip() + notice
-    # Not even the first line fits: cut inside it, with room to close a code block left open.
-    kept, used = [], 0
-    for ch in markdown:
-        used += github_length(ch)
-        if used > room - 12:
-            break
-        kept.append(ch)
-    text = "".join(kept).rstrip()
-    fence = _open_fence(text)
-    return text + (f"\n{fence}" if fence else "") + notice
+    # Not even the first line fits: cut inside it, closing a code block left open.
+    text = markdown[:room].rstrip()
+    while True:
+        fence = _open_fence(text)
+        closed = text + (f"\n{fence}" if fence else "")
+        if github_length(closed) <= room:
+            return closed + notice
+        text = text[: room - github_length(closed) + len(text)].rstrip()
 
 
 # --------------------------------------------------------------------------- what to publish
@@ -352,14 +380,21 @@ def prepare_release(config: Config, week_text: str, *, repo: str, web_url: str, 
 
 @dataclass(frozen=True)
 class AssetStep:
-    """What happens to one asset: uploaded, replaced (same-name assets deleted first) or kept."""
+    """What happens to one asset: uploaded, replaced (same-name assets deleted) or kept."""
 
     name: str
     action: Literal["upload", "replace", "keep"]
     size: int
     stale: tuple[int, ...] = ()
-    """Ids of same-name assets deleted before the upload."""
+    """Ids of same-name assets that the new file replaces."""
     note: str = ""
+    leftovers: tuple[int, ...] = ()
+    """Ids of assets under the staging name, left by a run that stopped part-way: deleted first."""
+
+
+def staging_name(name: str) -> str:
+    """The name a changed file is uploaded under in a published release, before it replaces ``name``."""
+    return f"{name}.new"
 
 
 @dataclass
@@ -404,18 +439,20 @@ def _same_name(assets: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 
 def plan_assets(existing: list[dict[str, Any]], wanted: tuple[Asset, ...]) -> list[AssetStep]:
-    """For each wanted asset: keep the identical one GitHub has, else upload it after deleting same-name ones."""
+    """For each wanted asset: keep the identical one GitHub has, else upload it in place of same-name ones."""
     steps = []
     for asset in wanted:
         same = _same_name(existing, asset.name)
+        leftovers = tuple(int(a["id"]) for a in _same_name(existing, staging_name(asset.name)))
         if len(same) == 1 and _holds(same[0], asset):
-            steps.append(AssetStep(asset.name, "keep", len(asset.data)))
+            steps.append(AssetStep(asset.name, "keep", len(asset.data), leftovers=leftovers))
         elif same:
             partial = [a for a in same if not _uploaded(a)]
             note = f"half-uploaded (state {partial[0].get('state')})" if partial else "changed"
-            steps.append(AssetStep(asset.name, "replace", len(asset.data), tuple(int(a["id"]) for a in same), note))
+            stale = tuple(int(a["id"]) for a in same)
+            steps.append(AssetStep(asset.name, "replace", len(asset.data), stale, note, leftovers))
         else:
-            steps.append(AssetStep(asset.name, "upload", len(asset.data)))
+            steps.append(AssetStep(asset.name, "upload", len(asset.data), leftovers=leftovers))
     return steps
 
 
@@ -464,7 +501,7 @@ class _Publisher:
             )
         return matching[0]
 
-    def _with_waits(self, call: Callable[[], dict[str, Any]], what: str) -> dict[str, Any]:
+    def _with_waits(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """``call()``, waiting as long as GitHub asks (within reason) when it refuses for now."""
         for attempt in range(1, _ATTEMPTS + 1):
             try:
@@ -480,7 +517,7 @@ class _Publisher:
         fields = {"tag_name": self.content.tag, "name": self.content.name, "body": self.content.body, "draft": True}
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                return self._with_waits(lambda: self.api.create_release(fields), "creating the release")
+                return self._with_waits(lambda: self.api.create_release(fields))
             except (WriteOutcomeUnknown, ReleaseExists) as exc:
                 found = self.find()
                 if found is not None:
@@ -504,30 +541,45 @@ class _Publisher:
     def update(self, release: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         """Send ``changes`` to the release; the release as it is afterwards."""
         release_id = int(release["id"])
-        return self._with_waits(lambda: self.api.update_release(release_id, changes), "updating the release")
+        return self._with_waits(lambda: self.api.update_release(release_id, changes))
 
-    def upload(self, release: dict[str, Any], asset: Asset) -> None:
-        """Upload ``asset``; after an unknown outcome or a name clash, look at the assets before trying again."""
+    def upload(self, release: dict[str, Any], asset: Asset, name: str) -> int:
+        """Upload ``asset`` as ``name``, and return its id; after an unknown outcome or a name clash, look first."""
         release_id, upload_url = int(release["id"]), str(release["upload_url"])
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                self._with_waits(
-                    lambda: self.api.upload_asset(upload_url, asset.name, asset.data, asset.content_type),
-                    f"uploading {asset.name}",
+                uploaded = self._with_waits(
+                    lambda: self.api.upload_asset(upload_url, name, asset.data, asset.content_type)
                 )
-                return
+                return int(uploaded["id"])
             except (WriteOutcomeUnknown, AssetExists):
-                same = _same_name(self.api.list_assets(release_id), asset.name)
+                same = _same_name(self.api.list_assets(release_id), name)
                 if len(same) == 1 and _arrived(same[0], asset):
-                    return  # the upload went through; only its answer was lost
+                    return int(same[0]["id"])  # the upload went through; only its answer was lost
                 for stale in same:  # half-uploaded ("starter"), or not ours: GitHub wants it gone first
                     self.api.delete_asset(int(stale["id"]))
                 if attempt == _ATTEMPTS:
                     raise GitHubError(
-                        f"could not upload {asset.name} to release {self.content.tag}: GitHub did not answer; "
+                        f"could not upload {name} to release {self.content.tag}: GitHub did not answer; "
                         "run release again"
                     ) from None
         raise AssertionError("unreachable")
+
+    def settle_asset(self, release: dict[str, Any], step: AssetStep, asset: Asset) -> None:
+        """Carry out ``step``: in a published release, the new file is in place before the old one goes."""
+        for leftover in step.leftovers:
+            self.api.delete_asset(leftover)
+        if step.action == "keep":
+            return
+        if step.action == "replace" and not release.get("draft"):
+            staged = self.upload(release, asset, staging_name(asset.name))
+            for stale in step.stale:
+                self.api.delete_asset(stale)
+            self.api.rename_asset(staged, asset.name)
+            return
+        for stale in step.stale:  # nobody sees a draft: no need to stage
+            self.api.delete_asset(stale)
+        self.upload(release, asset, asset.name)
 
     def run(self) -> ReleaseReport:
         report = self.report
@@ -562,15 +614,17 @@ class _Publisher:
         self._describe(release)
         report.assets = plan_assets(list(release.get("assets") or []), self.content.assets)
         for step, asset in zip(report.assets, self.content.assets, strict=True):
-            if step.action == "keep":
-                continue
-            for stale in step.stale:
-                self.api.delete_asset(stale)
-            self.upload(release, asset)
+            self.settle_asset(release, step, asset)
         if release.get("draft") and published:
             # An older week published late (a backfill) must not become the "Latest" release.
             latest = "true" if self.content.newest else "false"
-            release = self.update(release, {"draft": False, "make_latest": latest})
+            try:
+                release = self.update(release, {"draft": False, "make_latest": latest})
+            except ReleaseExists:
+                raise GitHubError(
+                    f"another release with the tag {self.content.tag} was published meanwhile, so draft "
+                    f"{release['id']} cannot be; delete one of the two on GitHub, then run release again"
+                ) from None
             self._describe(release)
         report.draft = bool(release.get("draft"))
         return report

@@ -505,6 +505,27 @@ def get_release_asset(call: Call) -> Reply:
     return Reply(200, asset, last_modified=parse_iso(asset["updated_at"]), single=True)
 
 
+def edit_release_asset(call: Call) -> Reply:
+    """PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}: name and label; a name another asset has is 422."""
+    asset_id = int(call.params["asset_id"])
+    if asset_id not in call.repo.assets:
+        return not_found()
+    data = call.json_body()
+    if isinstance(data, Reply):
+        return data
+    changes: dict[str, Any] = {}
+    for name in ("name", "label"):
+        if name in data:
+            if not isinstance(data[name], str) or (name == "name" and not data[name]):
+                return invalid("ReleaseAsset", name)
+            changes[name] = data[name]
+    siblings = call.repo.release_assets(call.repo.asset_release(asset_id))
+    if any(a["name"] == changes.get("name") and a["id"] != asset_id for a in siblings):
+        return invalid("ReleaseAsset", "name", "already_exists")
+    asset = call.repo.edit_asset(asset_id, changes)
+    return Reply(200, asset, last_modified=parse_iso(asset["updated_at"]))
+
+
 def delete_release_asset(call: Call) -> Reply:
     """DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}."""
     asset_id = int(call.params["asset_id"])
@@ -557,6 +578,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[[Call], Reply]]] = [
         ("GET", "/releases/latest", get_latest_release),
         ("GET", "/releases/tags/(?P<tag>[^/]+)", get_release_by_tag),
         ("GET", r"/releases/assets/(?P<asset_id>\d+)", get_release_asset),
+        ("PATCH", r"/releases/assets/(?P<asset_id>\d+)", edit_release_asset),
         ("DELETE", r"/releases/assets/(?P<asset_id>\d+)", delete_release_asset),
         ("GET", r"/releases/(?P<release_id>\d+)", get_release),
         ("PATCH", r"/releases/(?P<release_id>\d+)", edit_release),

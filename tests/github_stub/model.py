@@ -177,6 +177,8 @@ class StubRepo:
         self._asset_release: dict[int, int] = {}
         self._broken_uploads = 0
         self.latest_release: int | None = None  # what GET .../releases/latest answers ("make_latest")
+        #: Where ``upload_url`` sends uploads: this stub's own /api/uploads, unless a test points it elsewhere.
+        self.uploads_base: str | None = None
 
     @property
     def full_name(self) -> str:
@@ -667,6 +669,19 @@ class StubRepo:
             self._refresh_release(release_id)
             return self.assets[asset_id]
 
+    def edit_asset(self, asset_id: int, changes: dict[str, Any]) -> JSON:
+        """Apply validated ``changes`` (name, label) to an asset; return its JSON."""
+        with self.world.lock:
+            asset = self.assets[asset_id]
+            asset.update(changes, updated_at=iso(self.world.tick()))
+            self._refresh_release(self._asset_release[asset_id])
+            return asset
+
+    def asset_release(self, asset_id: int) -> int:
+        """The id of the release an asset belongs to."""
+        with self.world.lock:
+            return self._asset_release[asset_id]
+
     def delete_asset(self, asset_id: int) -> None:
         """Remove an asset."""
         with self.world.lock:
@@ -694,8 +709,8 @@ class StubRepo:
         release.update(
             url=f"{api}/releases/{release_id}",
             assets_url=f"{api}/releases/{release_id}/assets",
-            upload_url=f"{self.world.base_url}{UPLOADS_PREFIX}/repos/{self.owner}/{self.name}/releases/{release_id}"
-            "/assets{?name,label}",
+            upload_url=f"{self.uploads_base or self.world.base_url + UPLOADS_PREFIX}/repos/{self.owner}/{self.name}"
+            f"/releases/{release_id}/assets{{?name,label}}",
             html_url=f"{self.html_url}/releases/tag/{shown_tag}",
             tarball_url=None if release["draft"] else f"{api}/tarball/{tag}",
             zipball_url=None if release["draft"] else f"{api}/zipball/{tag}",

@@ -9,15 +9,19 @@ Files, relative to the output folder (described by ``schemas/api.schema.json``):
 An entry's id is its canonical id (``arxiv:2009.03393``, ``doi:…``, ``url:<hash>``,
 ``issue:<n>``, ``entry:<key>``), so it survives renaming the file and rewriting the link in
 another spelling. Two shown entries with the same link (allowed for non-papers, with a
-warning) would share it: the one whose key sorts first keeps it, the others get ``entry:<key>``,
-which no other entry can have (keys are unique, and ``entry:`` ids are only given to entries
-without a link or issue).
+warning) would share it: the one that came first keeps it (earliest week, then lowest issue
+number, then key; see ``_seniority``), so an entry added later to the same or a later week
+never takes the id of one already published; the others get ``entry:<key>``, which no other
+entry can have (keys are unique, and ``entry:`` ids are only given to entries without a link
+or issue).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,6 +31,7 @@ from ghdigest.models import Language, localized
 from ghdigest.plan import DigestPlan, WeekPlan
 from ghdigest.render import markdown
 from ghdigest.render.html import markdown_to_html
+from ghdigest.weeks import Week
 
 API_VERSION = 1
 INDEX_PATH = "api/index.json"
@@ -35,15 +40,39 @@ INDEX_PATH = "api/index.json"
 # per UTF-8 byte. Only lower-case letters are kept, so names never differ by case alone and
 # stay distinct on case-insensitive file systems (macOS, Windows).
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_")
-# File systems limit names to 255 bytes; longer stems are cut and given a hash of the whole id.
-_MAX_STEM = 200
+# Longer stems are cut and given a hash of the whole id. File systems allow 255 bytes per name,
+# but Windows also limits a whole path to 260 characters unless long paths are enabled: with
+# "api/entries/" and ".json", an entry's path stays within 137, which leaves 120 or more for the
+# folders above the output folder (such as C:\Users\<name>\Documents\GitHub\<repo>\dist).
+_MAX_STEM = 120
+_CUT_STEM = 100
+
+
+_LEADING_NUMBER = re.compile(r"[0-9]+")
+
+
+def _seniority(stored: StoredEntry) -> tuple[Week, int, str]:
+    """The order in which entries sharing a link claim its id: earliest week, lowest number, then key.
+
+    The number is the mirrored issue's, else the one the file name starts with (``0012-gpt-f``):
+    compared as numbers, issue 100 comes after issue 99, which the key ``100-…`` sorted as text
+    would not. So an entry added later, to the same or a later week, never takes the id (and the
+    document) of one that is already published.
+    """
+    assert stored.week is not None  # shown entries always have a week
+    if stored.entry.issue is not None:
+        number = stored.entry.issue.number
+    else:
+        match = _LEADING_NUMBER.match(stored.key)
+        number = int(match.group()) if match else sys.maxsize
+    return stored.week, number, stored.key
 
 
 def api_ids(entries: Iterable[StoredEntry]) -> dict[str, str]:
-    """Each shown entry's API id by key: its canonical id, or ``entry:<key>`` when an earlier key has that id."""
+    """Each shown entry's API id by key: its canonical id, or ``entry:<key>`` when an earlier entry has that id."""
     ids: dict[str, str] = {}
     taken: set[str] = set()
-    for stored in sorted((e for e in entries if e.shown), key=lambda e: e.key):
+    for stored in sorted((e for e in entries if e.shown), key=_seniority):
         api_id = stored.id if stored.id not in taken else f"entry:{stored.key}"
         taken.add(api_id)
         ids[stored.key] = api_id
@@ -57,14 +86,14 @@ def entry_file_stem(api_id: str) -> str:
     ``0-9``, ``.``, ``-`` and ``_`` are kept and every other character becomes ``~`` plus two
     lower-case hex digits per UTF-8 byte (``/`` → ``~2f``, ``A`` → ``~41``). The mapping is
     one-to-one, so two ids never share a file, and a name never starts with a dot. A stem
-    longer than 200 characters keeps its first 180 and ends in ``~~`` and 16 hex digits of
+    longer than 120 characters keeps its first 100 and ends in ``~~`` and 16 hex digits of
     the id's SHA-256 (``~~`` never occurs otherwise).
     """
     scheme, _, rest = api_id.partition(":")
     encoded = "".join(ch if ch in _SAFE else "".join(f"~{byte:02x}" for byte in ch.encode("utf-8")) for ch in rest)
     stem = f"{scheme}--{encoded}"
     if len(stem) > _MAX_STEM:
-        stem = f"{stem[:180]}~~{hashlib.sha256(api_id.encode('utf-8')).hexdigest()[:16]}"
+        stem = f"{stem[:_CUT_STEM]}~~{hashlib.sha256(api_id.encode('utf-8')).hexdigest()[:16]}"
     return stem
 
 

@@ -74,13 +74,18 @@ _COMMIT = re.compile(r"@[0-9a-f]{40}(?:#|$)")
 
 
 def checked_requirement(requirement: str) -> str:
-    """``requirement`` when it pins one version of one distribution (``name==X``, or ``name @ URL`` at a
-    full commit or with a sha256); raises InstallError otherwise."""
+    """``requirement`` when it pins one version of one distribution (``name==X`` under a name other than
+    ``ghdigest``, or ``name @ URL`` at a full commit or with a sha256); raises InstallError otherwise."""
     match = _REQUIREMENT.fullmatch(requirement.strip())
     if match is None or "'" in requirement:
         raise InstallError(
             f"--install {requirement!r} is not a pinned requirement such as "
             "'ghdigest @ git+https://github.com/OWNER/ghdigest@<full commit>' or 'NAME==VERSION'"
+        )
+    if match.group("version") is not None and re.sub(r"[-_.]+", "-", match.group("name")).lower() == "ghdigest":
+        raise InstallError(
+            f"--install {requirement!r}: 'ghdigest' on PyPI is an unrelated project; pin this ghdigest by "
+            "'ghdigest @ git+https://github.com/OWNER/ghdigest@<full commit>' or a hashed archive"
         )
     url = match.group("url")
     if url is not None:
@@ -134,6 +139,22 @@ def installed_requirement() -> str | None:
     return requirement_from_install(
         distribution.metadata["Name"], distribution.version, distribution.read_text("direct_url.json")
     )
+
+
+_INSTALL_LINE = re.compile(r'pip install --disable-pip-version-check "([^"\n]+)"')
+
+
+def existing_requirement(root: Path) -> str | None:
+    """The pinned requirement that the workflows ``init`` wrote into ``root`` install, or None."""
+    for name in WORKFLOW_NAMES:
+        text = _read_bytes(root / WORKFLOWS_FOLDER / name)
+        match = _INSTALL_LINE.search(text.decode("utf-8", "replace")) if text is not None else None
+        if match is not None:
+            try:
+                return checked_requirement(match.group(1))
+            except InstallError:
+                return None
+    return None
 
 
 def workflow_files(requirement: str | None) -> dict[str, str]:
@@ -250,12 +271,17 @@ def init_repository(directory: Path, *, force: bool = False, install: str | None
     """Write a digest repository into ``directory``; existing files that differ are kept unless ``force``.
 
     The workflows install ``install`` (a pinned requirement), else what this ghdigest was installed
-    from when that is pinned; without either they are not written, and a notice says why.
+    from when that is pinned, else what the workflows already in ``directory`` install (so that
+    running init again keeps them and the README that names it); without any they are not written,
+    and a notice says why.
     Idempotent: a second run writes nothing. Raises InstallError for an unpinned ``install`` and
     OutputError, before writing anything, when something that is not a file is in the way.
     """
-    requirement = checked_requirement(install) if install is not None else installed_requirement()
     root = Path(os.path.abspath(directory))  # normalised, but a symbolic link stays as given
+    if install is not None:
+        requirement: str | None = checked_requirement(install)
+    else:
+        requirement = installed_requirement() or existing_requirement(root)
     if root.exists() and not root.is_dir():
         raise OutputError(f"cannot initialise {root}: it exists and is not a folder")
     notices: list[str] = []
