@@ -298,6 +298,9 @@ def test_without_a_pinned_source_init_writes_no_workflow_and_says_why(cli: Cli, 
     assert "no workflows written" in result.stderr
     assert "--install 'ghdigest @ git+https://github.com/OWNER/ghdigest@<full commit>'" in result.stderr
     assert not (tmp_path / ".github" / "workflows").exists()
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "wrote no workflows here" in readme, "the new repository's README does not promise what is missing"
+    assert "The workflows install" not in readme
     assert cli("validate", "--strict", cwd=tmp_path).exit_code == 0
     added = cli("init", str(tmp_path), "--install", INSTALL)
     assert added.exit_code == 0

@@ -43,6 +43,13 @@ EXAMPLE_ENTRY: Final = "issues/example-theorem-proving.yml"
 _PACKAGE_MARKER: Final = "@GHDIGEST_PACKAGE@"
 _VERSION_MARKER: Final = "@GHDIGEST_VERSION@"
 _REQUIREMENT_MARKER: Final = "@GHDIGEST_REQUIREMENT@"
+# The README's last paragraph names what the workflows install; without workflows it says how to add them.
+_WORKFLOWS_INSTALL_PARAGRAPH: Final = f"The workflows install `{_REQUIREMENT_MARKER}`"
+_NO_WORKFLOWS_PARAGRAPH: Final = (
+    "`ghdigest init` wrote no workflows here: it could not tell a pinned source for GitHub's runners to\n"
+    "install ghdigest from. Add them with\n"
+    "`ghdigest init --install 'ghdigest @ git+https://github.com/OWNER/ghdigest@<full commit>'`.\n"
+)
 _HEADERS: Final[Mapping[Variant, str]] = {
     "release": (
         '# Written by `ghdigest init` (ghdigest {version}); yours to change. README.md, "The workflows",\n'
@@ -191,12 +198,18 @@ def scaffold_files(sync_settings: SyncSettings | None = None, requirement: str |
 
     The workflows, which install ghdigest on GitHub's runners, are included only with a ``requirement``.
     """
-    install = requirement if requirement is not None else "<where you install ghdigest from>"
+    readme = _data("README.md").replace(_VERSION_MARKER, __version__)
+    if requirement is None:
+        upgrade, _, _ = readme.partition(_WORKFLOWS_INSTALL_PARAGRAPH)
+        readme = upgrade + _NO_WORKFLOWS_PARAGRAPH
+        requirement_text = "<where you install ghdigest from>"
+    else:
+        requirement_text = requirement
     files = {
         CONFIG_FILE: _data("ghdigest.yml"),
         EXAMPLE_ENTRY: _data("example-entry.yml"),
         ".gitignore": _data("gitignore"),
-        "README.md": _data("README.md").replace(_VERSION_MARKER, __version__).replace(_REQUIREMENT_MARKER, install),
+        "README.md": readme.replace(_REQUIREMENT_MARKER, requirement_text),
     }
     files.update(_schema_files())
     files.update(_form_files(sync_settings or SyncSettings()))
