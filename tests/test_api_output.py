@@ -233,6 +233,21 @@ def test_entry_documents_and_the_index_agree_with_the_week_documents(cli: Cli, m
         assert doc["page_url"] is None  # no site_url: only paths
 
 
+def test_with_repo_and_no_site_url_the_url_fields_are_release_pages(cli: Cli, example_repo: Path) -> None:
+    """The same addresses as the feeds': a week's page is its GitHub Release, an entry's is an anchor in it."""
+    files = _api_files(built(cli, example_repo))  # the example sets repo and no site_url
+    release = "https://github.com/AkiraTOSEI/ML_papers/releases/tag/digest-2020-W38"
+    week = files["api/weeks/2020-W38.json"]
+    assert week["page"] == "2020-W38.md"
+    assert week["page_url"] == release
+    entries = [e for s in week["sections"] for e in s["entries"]]
+    assert entries
+    assert all(e["page_url"] == f"{release}#{e['anchor']}" for e in entries)
+    index = files["api/index.json"]
+    assert [w["page_url"] for w in index["weeks"]] == [release]
+    assert index["site_url"] is None
+
+
 def test_user_markdown_is_sanitised_in_the_api(cli: Cli, make_repo: MakeRepo) -> None:
     summary = "'Read [this](notes/x.md), *really*. <b>bold</b> `<code>`'"
     root = with_site(make_repo({"0001-a.yml": entry(summary=summary)}))

@@ -62,9 +62,10 @@ def test_seed_week_matches_golden_output(cli: Cli, example_repo: Path, tmp_path:
     out = tmp_path / "out"
     result = cli("build", "--out", str(out), cwd=example_repo)
     assert result.exit_code == 0, result.stderr
-    produced = sorted(p.name for p in out.iterdir() if p.is_file())  # api/ has golden files of its own
-    assert produced == ["2020-W38.md", "index.md"]
-    for name in produced:
+    produced = sorted(p.name for p in out.iterdir() if p.is_file())
+    # repo is set and site_url is not: the feeds link to the repository's GitHub Releases
+    assert produced == ["2020-W38.md", "atom.xml", "feed.json", "index.md", "rss.xml"]
+    for name in [*produced, "api/index.json", "api/weeks/2020-W38.json"]:  # entries: see test_api_output
         golden = GOLDEN / "seed" / name
         if update_golden:
             golden.parent.mkdir(parents=True, exist_ok=True)

@@ -278,17 +278,102 @@ def test_every_link_in_the_feeds_is_absolute(cli: Cli, make_repo: MakeRepo) -> N
 # --- site_url, --week, determinism -----------------------------------------------------------------
 
 
-def test_without_site_url_no_feed_is_written_and_build_says_so_once(cli: Cli, example_repo: Path) -> None:
+def test_without_site_url_or_repo_no_feed_is_written_and_build_says_so_once(cli: Cli, example_repo: Path) -> None:
+    config = example_repo / "ghdigest.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("repo: AkiraTOSEI/ML_papers\n", ""), "utf-8")
     result = cli("build", str(example_repo))
     assert result.exit_code == 0
     assert not any((example_repo / "dist" / name).exists() for name in FEEDS)
-    assert result.stderr.count("site_url is not set") == 1
+    assert result.stderr.count("neither site_url nor repo is set") == 1
     assert (
-        "ghdigest.yml:1:1: warning: site_url is not set, so the feeds (atom.xml, rss.xml, feed.json)" in result.stderr
+        "ghdigest.yml:1:1: warning: neither site_url nor repo is set, so the feeds (atom.xml, rss.xml, feed.json) "
+        "were not written" in result.stderr
     )
+    assert "or repo (OWNER/NAME) to link them to the repository's GitHub Releases [no-site-url]" in result.stderr
     index = json.loads((example_repo / "dist" / "api" / "index.json").read_text(encoding="utf-8"))
     assert index["feeds"] is None
     assert index["site_url"] is None
+
+
+# --- release-linked feeds: repo set, no site_url ---------------------------------------------------------
+
+RELEASES = "https://github.com/AkiraTOSEI/ML_papers/releases"
+SEED_RELEASE = f"{RELEASES}/tag/digest-2020-W38"
+
+
+def test_with_repo_and_no_site_url_the_feeds_link_to_github_releases(cli: Cli, example_repo: Path) -> None:
+    result = cli("build", str(example_repo))
+    assert result.exit_code == 0, result.stderr
+    assert "no-site-url" not in result.stderr
+    out = example_repo / "dist"
+
+    atom = feedparser.parse((out / "atom.xml").read_bytes())
+    assert not atom.bozo, atom.get("bozo_exception")
+    assert atom.version == "atom10"
+    assert atom.feed.id == RELEASES
+    assert {link.rel: link.href for link in atom.feed.links} == {
+        "self": f"{RELEASES}/latest/download/atom.xml",  # GitHub redirects it to the Latest release's file
+        "alternate": RELEASES,
+    }
+    [item] = atom.entries
+    assert item.id == item.link == SEED_RELEASE
+
+    rss = feedparser.parse((out / "rss.xml").read_bytes())
+    assert not rss.bozo, rss.get("bozo_exception")
+    assert rss.version == "rss20"
+    assert rss.feed.link == RELEASES
+    assert [link.href for link in rss.feed.links if link.rel == "self"] == [f"{RELEASES}/latest/download/rss.xml"]
+    [item] = rss.entries
+    assert item.id == item.link == SEED_RELEASE
+    assert [g.get("isPermaLink") for g in ET.fromstring((out / "rss.xml").read_bytes()).iter("guid")] == ["true"]
+
+    document = json.loads((out / "feed.json").read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(JSON_FEED_SCHEMA).iter_errors(document)) == []
+    assert document["home_page_url"] == RELEASES
+    assert document["feed_url"] == f"{RELEASES}/latest/download/feed.json"
+    assert [(i["id"], i["url"]) for i in document["items"]] == [(SEED_RELEASE, SEED_RELEASE)]
+
+    index = json.loads((out / "api" / "index.json").read_text(encoding="utf-8"))
+    assert index["feeds"] == {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
+    assert index["site_url"] is None  # nothing publishes the output folder
+
+
+def test_release_linked_html_links_go_to_releases_and_repository_files(cli: Cli, make_repo: MakeRepo) -> None:
+    config = 'title: T\nrepo: octo/papers\nrelease:\n  tag: "news/{week_id}"\n'
+    summary = (
+        "'[notes](notes/b.md), [below](#a), [top](/docs/top.md), [up](../../x.md?v=1#s), "
+        "[archive](index.md), [site](https://example.org/z), [mail](mailto:a@example.org)'"
+    )
+    root = make_repo(
+        {
+            "0001-a.yml": entry(headline="A", week="2020-W37", url="https://example.org/a"),
+            "0002-b.yml": entry(headline="B", url="https://example.org/b", pick="true", summary=summary)
+            + "images:\n  - src: img/fig(1).png\n    alt: Figure\n",
+        },
+        config=config,
+    )
+    out = built(cli, root)
+    repository = "https://github.com/octo/papers"
+    week_38, week_37 = f"{repository}/releases/tag/news/2020-W38", f"{repository}/releases/tag/news/2020-W37"
+    items = json.loads((out / "feed.json").read_text("utf-8"))["items"]
+    assert [i["id"] for i in items] == [week_38, week_37]
+    contents = _xml_contents(out)
+    contents["feed.json"] = [i["content_html"] for i in items]
+    for name, htmls in contents.items():
+        links = [value for _, attrs in _html(htmls[0]).tags for key, value in attrs.items() if key in ("href", "src")]
+        assert all(link and (link.startswith("https://") or link.startswith("mailto:")) for link in links), links
+        assert f"{repository}/blob/HEAD/notes/b.md" in links, name  # a path in the repository, on its default branch
+        assert f"{repository}/raw/HEAD/img/fig%281%29.png" in links  # an image: the file itself
+        assert f"{repository}/blob/HEAD/docs/top.md" in links
+        assert f"{repository}/blob/HEAD/x.md?v=1#s" in links  # never above the repository's root
+        assert f"{repository}/releases" in links  # index.md: the archive is the releases list
+        assert f"{week_38}#a" in links
+        assert f"{week_38}#b" in links
+        assert week_37 in links  # the previous week's page is its release
+        assert "https://example.org/z" in links
+        assert "mailto:a@example.org" in links
+        next_links = [value for _, attrs in _html(htmls[1]).tags for key, value in attrs.items() if key == "href"]
+        assert week_38 in next_links  # week 37's "next" link
 
 
 def test_site_url_with_a_query_or_fragment_is_refused(cli: Cli, make_repo: MakeRepo) -> None:

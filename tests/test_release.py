@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from ghdigest.build import render_site
+from ghdigest.build import release_feeds, render_site
 from ghdigest.config import load_config
 from ghdigest.content import check_content
 from ghdigest.github import RestClient, WriteOutcomeUnknown, web_url_from
@@ -55,10 +55,18 @@ def run_release(
     return run
 
 
-def built(root: Path, week: str = WEEK) -> dict[str, str]:
-    """The week's files as ``ghdigest build --week`` makes them."""
+FEEDS = ("atom.xml", "rss.xml", "feed.json")
+
+
+def built(root: Path, repo: StubRepo, week: str = WEEK) -> dict[str, str]:
+    """The week's files as a release in ``repo`` renders them: ``build --week``'s, and the feeds it carries."""
     config = load_config(root)
-    return render_site(check_content(config), config.parse_week(week))
+    content = check_content(config)
+    where = {"repo": f"{repo.owner}/{repo.name}", "web_url": web_url_from(repo.world.base_url)}
+    return {
+        **render_site(content, config.parse_week(week), **where),
+        **release_feeds(content, config.parse_week(week), **where),
+    }
 
 
 def the_release(repo: StubRepo) -> dict[str, Any]:
@@ -75,11 +83,15 @@ def files_of(repo: StubRepo, release: dict[str, Any]) -> dict[str, tuple[str, by
     return {a["name"]: (a["state"], repo.asset_data[a["id"]]) for a in assets}
 
 
-def expected_files(root: Path, week: str = WEEK, files: dict[str, str] | None = None) -> dict[str, tuple[str, bytes]]:
-    files = files or built(root, week)
+def expected_files(
+    root: Path, repo: StubRepo, week: str = WEEK, files: dict[str, str] | None = None
+) -> dict[str, tuple[str, bytes]]:
+    """The week's .md and .json, and the feeds when the release carries them (no site_url)."""
+    files = files or built(root, repo, week)
     return {
         f"{week}.md": ("uploaded", files[f"{week}.md"].encode()),
         f"{week}.json": ("uploaded", files[f"api/weeks/{week}.json"].encode()),
+        **{name: ("uploaded", files[name].encode()) for name in FEEDS if name in files},
     }
 
 
@@ -92,14 +104,14 @@ def creates(stub: GitHubStub) -> int:
 
 
 def assert_settled(repo: StubRepo, root: Path, *, draft: bool = False) -> dict[str, Any]:
-    """One release for the week, with the digest as body and exactly the week's two files."""
+    """One release for the week, with the digest as body and exactly the week's files."""
     release = the_release(repo)
     assert release["tag_name"] == TAG
     assert release["name"] == TITLE
     assert release["draft"] is draft
-    files = built(root)
+    files = built(root, repo)
     assert release["body"] == neutralise_mentions(files[f"{WEEK}.md"])
-    assert files_of(repo, release) == expected_files(root, files=files)
+    assert files_of(repo, release) == expected_files(root, repo, files=files)
     return release
 
 
@@ -112,7 +124,7 @@ def test_releasing_the_seed_week_twice_makes_one_release_with_the_digest_and_bot
     first = run_release()
     assert first.exit_code == 0, first.stderr
     release = assert_settled(papers, example_repo)
-    assert release["body"] == built(example_repo)[f"{WEEK}.md"]  # the seed mentions no one
+    assert release["body"] == built(example_repo, papers)[f"{WEEK}.md"]  # the seed mentions no one
     assert f"create release {TAG}: {TITLE}" in first.stdout
     assert f"upload {WEEK}.md" in first.stdout
     assert f"upload {WEEK}.json" in first.stdout
@@ -133,7 +145,8 @@ def test_a_new_release_is_published_only_once_its_files_are_attached(
     stub: GitHubStub, papers: StubRepo, example_repo: Path, run_release: Run
 ) -> None:
     assert run_release().exit_code == 0
-    assert [method for method, _ in writes(stub)] == ["POST", "POST", "POST", "PATCH"]
+    # the draft, its five files (the .md, the .json and the three feeds), then publishing it
+    assert [method for method, _ in writes(stub)] == ["POST", *["POST"] * 5, "PATCH"]
     create = next(r for r in stub.requests if r.method == "POST" and r.path.endswith("/releases"))
     assert json.loads(create.body)["draft"] is True
     publish = next(r for r in stub.requests if r.method == "PATCH")
@@ -176,7 +189,7 @@ def test_changed_content_updates_the_release_and_replaces_its_files(
     # Each old file goes only once its replacement is there, and the replacement takes its name right after.
     sent = [(r.method, r.path, r.query.get("name", [""])[0]) for r in stub.requests]
     deletes = [n for n, (method, _, _) in enumerate(sent) if method == "DELETE"]
-    assert len(deletes) == 2
+    assert len(deletes) == 5  # the .md, the .json, and the three feeds, which hold the week's new text
     for n in deletes:
         method, _, name = sent[n - 1]
         assert (method, name.endswith(".new")) == ("POST", True), sent[n - 1]
@@ -229,7 +242,7 @@ def test_same_name_files_are_replaced_and_other_files_kept(
     assert result.exit_code == 0, result.stderr
     files = files_of(papers, the_release(papers))
     assert files.pop("slides.pdf") == ("uploaded", b"%PDF")
-    assert files == expected_files(example_repo)
+    assert files == expected_files(example_repo, papers)
     assert the_release(papers)["name"] == TITLE
     assert "half-uploaded (state starter)" in result.stdout
 
@@ -237,7 +250,7 @@ def test_same_name_files_are_replaced_and_other_files_kept(
 def test_a_file_with_the_same_bytes_is_kept_not_uploaded_again(
     stub: GitHubStub, papers: StubRepo, example_repo: Path, run_release: Run
 ) -> None:
-    files = built(example_repo)
+    files = built(example_repo, papers)
     release = papers.add_release(TAG, TITLE, files[f"{WEEK}.md"])
     kept = papers.add_asset(release["id"], f"{WEEK}.md", files[f"{WEEK}.md"].encode(), "text/markdown")
     stub.clear_requests()
@@ -245,7 +258,10 @@ def test_a_file_with_the_same_bytes_is_kept_not_uploaded_again(
     assert run_release().exit_code == 0
 
     assert kept["id"] in {a["id"] for a in papers.release_assets(release["id"])}
-    assert [r.query.get("name") for r in stub.requests if r.method == "POST"] == [[f"{WEEK}.json"]]
+    assert [r.query.get("name") for r in stub.requests if r.method == "POST"] == [
+        [f"{WEEK}.json"],
+        *([n] for n in FEEDS),
+    ]
     assert_settled(papers, example_repo)
 
 
@@ -349,7 +365,7 @@ def test_a_file_uploaded_by_someone_else_meanwhile_is_replaced_after_the_422(
 
     assert result.exit_code == 0, result.stderr
     uploads = [r.status for r in stub.requests if "/api/uploads/" in r.path]
-    assert uploads.count(422) == 2
+    assert uploads.count(422) == 5  # one clash per file
     assert_settled(papers, example_repo)
 
 
@@ -459,7 +475,7 @@ def test_a_digest_over_the_limit_is_cut_at_an_entry_with_a_link_and_never_refuse
     stub: GitHubStub, papers: StubRepo, example_repo: Path, run_release: Run
 ) -> None:
     _long_week(example_repo, 60)
-    markdown = built(example_repo)[f"{WEEK}.md"]
+    markdown = built(example_repo, papers)[f"{WEEK}.md"]
     assert len(markdown) > BODY_LIMIT
 
     result = run_release()
@@ -473,7 +489,7 @@ def test_a_digest_over_the_limit_is_cut_at_an_entry_with_a_link_and_never_refuse
     assert markdown.startswith(kept)
     assert markdown[len(kept) :].lstrip("\n").startswith("### "), "cut just before an entry"
     assert len(release["body"]) <= BODY_LIMIT
-    assert files_of(papers, release) == expected_files(example_repo), "the file keeps the whole digest"
+    assert files_of(papers, release) == expected_files(example_repo, papers), "the file keeps the whole digest"
     assert "over GitHub's limit" in result.stderr
     assert not any(r.status == 422 for r in stub.requests)
     stub.clear_requests()
@@ -494,7 +510,7 @@ def test_mentions_in_entries_ping_no_one(
             )
         },
     )
-    markdown = built(example_repo)[f"{WEEK}.md"]
+    markdown = built(example_repo, papers)[f"{WEEK}.md"]
     assert len(live_mentions(markdown)) >= 3
 
     result = run_release()
@@ -519,6 +535,8 @@ def test_dry_run_sends_no_write_and_says_what_it_would_do(
     assert fresh.exit_code == 0, fresh.stderr
     assert f"would create release {TAG}" in fresh.stdout
     assert f"would upload {WEEK}.md" in fresh.stdout
+    for name in FEEDS:
+        assert f"would upload {name}" in fresh.stdout
     assert papers.releases == {}
 
     assert run_release().exit_code == 0
@@ -533,7 +551,11 @@ def test_dry_run_sends_no_write_and_says_what_it_would_do(
     assert report["dry_run"] is True
     assert report["action"] == "update"
     assert report["changes"] == ["body"]
-    assert {a["name"]: a["action"] for a in report["assets"]} == {f"{WEEK}.md": "replace", f"{WEEK}.json": "replace"}
+    assert {a["name"]: a["action"] for a in report["assets"]} == {
+        f"{WEEK}.md": "replace",
+        f"{WEEK}.json": "replace",
+        **dict.fromkeys(FEEDS, "replace"),
+    }
     assert "many theorems" not in the_release(papers)["body"]
 
 

@@ -429,11 +429,13 @@ def release_command(
     WEEK is a week id such as 2020-W38, or 'latest': the newest week with entries that has
     ended. The release is tagged by the 'release.tag' setting (digest-2020-W38 by default),
     named after the digest's title, and shows the week's Markdown; the week's .md and .json
-    files are attached. @mentions are neutralised so that the release notifies no one, and a
-    digest longer than a release can hold is cut at an entry boundary with a link to the .md
-    file. Running it again changes only what differs: never a second release or file. A new
-    release is published once its files are attached; --draft keeps it a draft (a published
-    release stays published). The token (GITHUB_TOKEN or GH_TOKEN) needs contents: write.
+    files are attached, and, without site_url, the feeds (atom.xml, rss.xml, feed.json) of that
+    week and the ones before it, linked to the releases. @mentions are neutralised so that the
+    release notifies no one, and a digest longer than a release can hold is cut at an entry
+    boundary with a link to the .md file. Running it again changes only what differs: never a
+    second release or file. A new release is published once its files are attached; --draft
+    keeps it a draft (a published release stays published). The token (GITHUB_TOKEN or
+    GH_TOKEN) needs contents: write.
 
     Exit codes: 0 released (or already up to date), 1 content problems, 2 could not run.
     """

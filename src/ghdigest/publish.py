@@ -16,6 +16,10 @@ changed file is first uploaded under a staging name (``<name>.new``); only then 
 deleted and the new one renamed, so readers never find the release without its file for longer
 than that rename takes, and a failed upload leaves the old file in place.
 
+When the feeds link to the repository's releases (``repo`` and no ``site_url``), the release also
+carries them (``atom.xml``, ``rss.xml``, ``feed.json``), holding this week and earlier ones: the
+release GitHub marks Latest serves them at ``…/releases/latest/download/<file>``.
+
 The body is made safe first: ``@mentions`` are neutralised (a release pings no one) and a body
 over GitHub's limit is cut at an entry boundary, with a link to the full ``.md`` asset.
 """
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-from ghdigest.build import NothingToBuild, render_site
+from ghdigest.build import NothingToBuild, release_feeds, render_site
 from ghdigest.config import Config
 from ghdigest.content import Content, check_content
 from ghdigest.github import (
@@ -45,6 +49,7 @@ from ghdigest.github import (
 from ghdigest.mdtext import _code_spans  # sanitize_markdown's reading of code spans: CommonMark's, linear
 from ghdigest.models import Language
 from ghdigest.plan import plan_digests
+from ghdigest.render.feed import ATOM_FILE, JSON_FEED_FILE, RSS_FILE
 from ghdigest.render.markdown import page_name
 from ghdigest.weeks import Week
 
@@ -53,6 +58,11 @@ BODY_LIMIT = 125_000
 LATEST = "latest"
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
 JSON_TYPE = "application/json"
+FEED_TYPES = {
+    ATOM_FILE: "application/atom+xml",
+    RSS_FILE: "application/rss+xml",
+    JSON_FEED_FILE: "application/feed+json",
+}
 _ATTEMPTS = 3
 #: Longest pause GitHub may ask for between writes before release gives up, in seconds.
 _MAX_WRITE_WAIT = 300.0
@@ -345,14 +355,16 @@ def prepare_release(config: Config, week_text: str, *, repo: str, web_url: str, 
     """The release of week ``week_text`` (an id or ``latest``); ContentError or NothingToBuild when there is none."""
     content = check_content(config)
     week = choose_week(content, week_text, today)
-    files = render_site(content, week)
+    files = render_site(content, week, repo=repo, web_url=web_url)
     markdown_name = page_name(week.id)
     markdown = files[markdown_name]
     title = next(w.title for w in plan_digests(content).weeks if w.week == week)
     tag = config.release_tag(week)
+    feeds = release_feeds(content, week, repo=repo, web_url=web_url)
     assets = (
         Asset(markdown_name, markdown.encode("utf-8"), MARKDOWN_TYPE),
         Asset(f"{week.id}.json", files[f"api/weeks/{week.id}.json"].encode("utf-8"), JSON_TYPE),
+        *(Asset(name, text.encode("utf-8"), FEED_TYPES[name]) for name, text in feeds.items()),
     )
     notices = []
     safe = neutralise_mentions(markdown)

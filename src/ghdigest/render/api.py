@@ -31,6 +31,7 @@ from ghdigest.models import Language, localized
 from ghdigest.plan import DigestPlan, WeekPlan
 from ghdigest.render import markdown
 from ghdigest.render.html import markdown_to_html
+from ghdigest.render.locations import LinkResolver, Locations
 from ghdigest.weeks import Week
 
 API_VERSION = 1
@@ -107,11 +108,6 @@ def week_path(week_id: str) -> str:
     return f"api/weeks/{week_id}.json"
 
 
-def absolute_url(site_base: str | None, path: str) -> str | None:
-    """``path`` (relative to the output folder) under the site's address; None without one."""
-    return None if site_base is None else f"{site_base}{path}"
-
-
 def dump_json(document: Any) -> str:
     """``document`` as deterministic JSON text: sorted keys, UTF-8 as is, HTML-significant characters escaped."""
     text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2)
@@ -123,12 +119,20 @@ def dump_json(document: Any) -> str:
     return text.replace("\u2029", "\\u2029") + "\n"
 
 
-def _markdown_fields(name: str, text: str | None, base: str | None) -> dict[str, str | None]:
+def _markdown_fields(name: str, text: str | None, resolve: LinkResolver | None) -> dict[str, str | None]:
     """``name`` as sanitised Markdown (raw HTML shown as text) and ``name_html``, both None when absent."""
     if text is None:
         return {name: None, f"{name}_html": None}
     safe = mdtext.sanitize_markdown(text)
-    return {name: safe, f"{name}_html": markdown_to_html(safe, base)}
+    return {name: safe, f"{name}_html": markdown_to_html(safe, resolve)}
+
+
+def _page_url(where: Locations | None, week_id: str) -> str | None:
+    return where.page_url(week_id) if where is not None else None
+
+
+def _resolver(where: Locations | None, week_id: str) -> LinkResolver | None:
+    return where.resolver(week_id) if where is not None else None
 
 
 def entry_object(
@@ -136,13 +140,13 @@ def entry_object(
     anchor: str,
     api_id: str,
     language: Language,
-    site_base: str | None,
+    where: Locations | None,
 ) -> dict[str, Any]:
-    """The JSON object of one shown entry: its fields in ``language``, where it sits, and its paths."""
+    """The JSON object of one shown entry: its fields in ``language``, where it sits, and its paths (and URLs)."""
     entry = stored.entry
     assert stored.week is not None  # shown entries always have a week
     page = markdown.page_name(stored.week.id)
-    page_url = absolute_url(site_base, page)
+    page_url = _page_url(where, stored.week.id)
     card = entry.link_card
     return {
         "id": api_id,
@@ -154,7 +158,7 @@ def entry_object(
         "anchor": anchor,
         "title": entry.title,
         "url": entry.url,
-        **_markdown_fields("summary", localized(entry.summary, language), page_url),
+        **_markdown_fields("summary", localized(entry.summary, language), _resolver(where, stored.week.id)),
         "images": [{"src": i.src, "alt": i.alt, "caption": i.caption} for i in entry.images],
         "link_card": {"title": card.title, "description": card.description, "site": card.site} if card else None,
         "topics": list(entry.topics),
@@ -168,12 +172,13 @@ def entry_object(
 
 
 def week_document(
-    plan: WeekPlan, language: Language, week_markdown: str, ids: Mapping[str, str], site_base: str | None
+    plan: WeekPlan, language: Language, week_markdown: str, ids: Mapping[str, str], where: Locations | None
 ) -> dict[str, Any]:
     """The document of one week: title, dates, texts, sections with their entries, picks, neighbours, Markdown."""
     context = markdown.week_context(plan, language)  # the anchors the Markdown page gives each heading
     page = markdown.page_name(plan.week.id)
-    page_url = absolute_url(site_base, page)
+    page_url = _page_url(where, plan.week.id)
+    resolve = _resolver(where, plan.week.id)
     by_key = {stored.key: stored for section in plan.sections for stored in section.entries}
     sections = [
         {
@@ -182,7 +187,7 @@ def week_document(
             "title": section["title"],
             "anchor": section["anchor"],
             "entries": [
-                entry_object(by_key[view.key], view.anchor, ids[view.key], language, site_base)
+                entry_object(by_key[view.key], view.anchor, ids[view.key], language, where)
                 for view in section["entries"]
             ],
         }
@@ -197,9 +202,9 @@ def week_document(
         "end": plan.week.end.isoformat(),
         "language": language,
         "title": plan.title,
-        **_markdown_fields("intro", plan.intro, page_url),
-        **_markdown_fields("outro", plan.outro, page_url),
-        **_markdown_fields("footer", plan.footer, page_url),
+        **_markdown_fields("intro", plan.intro, resolve),
+        **_markdown_fields("outro", plan.outro, resolve),
+        **_markdown_fields("footer", plan.footer, resolve),
         "sections": sections,
         "picks": [ids[p.key] for p in plan.picks],
         "picks_anchor": context["picks_anchor"],
@@ -215,7 +220,7 @@ def week_document(
 def index_document(
     digest_plan: DigestPlan,
     ids: Mapping[str, str],
-    site_base: str | None,
+    where: Locations | None,
     feeds: Mapping[str, str] | None,
 ) -> dict[str, Any]:
     """The archive document: settings, sections, every week newest first, every entry, the feeds' paths."""
@@ -224,7 +229,7 @@ def index_document(
         "api_version": API_VERSION,
         "title": digest_plan.site_title,
         "language": digest_plan.language,
-        "site_url": site_base,
+        "site_url": where.site_url if where is not None else None,
         "sections": [{"id": s.id, "title": s.title} for s in digest_plan.sections],
         "weeks": [
             {
@@ -235,7 +240,7 @@ def index_document(
                 "counts": {s.id: w.count(s.id) for s in digest_plan.sections},
                 "path": week_path(w.week.id),
                 "page": markdown.page_name(w.week.id),
-                "page_url": absolute_url(site_base, markdown.page_name(w.week.id)),
+                "page_url": _page_url(where, w.week.id),
             }
             for w in weeks
         ],

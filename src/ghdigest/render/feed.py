@@ -1,8 +1,10 @@
 """Feeds: Atom 1.0, RSS 2.0 and JSON Feed 1.1, one item per week (pure, deterministic, no I/O).
 
 Each item holds the whole digest as HTML (the week's Markdown through ``render.html``, raw HTML
-shown as text), with every link made absolute against the configured ``site_url``. Item ids
-are the week's page address, ``<site_url><week>.md``, the same in all three feeds. Dates come
+shown as text), with every link made absolute by the ``Locations`` given: the published site
+(``site_url``) or the repository's GitHub Releases (see ``render.locations``). Item ids are the
+week's page address (``<site_url><week>.md``, or its release page), the same in all three feeds,
+and the feeds' own addresses are the locations' ``feed_url``. Dates come
 from the content, never the clock: an item is dated 00:00 UTC on the last day of its week,
 and a feed by its newest item. Characters XML 1.0 forbids (most control characters,
 U+FFFE, U+FFFF, lone surrogates) are removed from everything the feeds carry.
@@ -19,8 +21,9 @@ from dataclasses import dataclass
 
 from ghdigest.models import Language
 from ghdigest.plan import WeekPlan
-from ghdigest.render.api import absolute_url, dump_json
+from ghdigest.render.api import dump_json
 from ghdigest.render.html import markdown_to_html
+from ghdigest.render.locations import Locations
 from ghdigest.render.markdown import page_name
 
 ATOM_FILE, RSS_FILE, JSON_FEED_FILE = "atom.xml", "rss.xml", "feed.json"
@@ -29,7 +32,6 @@ FEED_FILES: Mapping[str, str] = {"atom": ATOM_FILE, "rss": RSS_FILE, "json": JSO
 #: Weeks in each feed, newest first. Readers poll feeds often; the JSON Feed specification asks
 #: for a few hundred kilobytes at most, and one week of full HTML is about 15 kB.
 FEED_WEEKS = 10
-HOME_PAGE = "index.md"
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -57,36 +59,44 @@ class FeedItem:
 
 @dataclass(frozen=True)
 class FeedInfo:
-    """What the feeds say about themselves: title, language, the site's address."""
+    """What the feeds say about themselves: title, language, and where they and the archive live."""
 
     title: str
     language: Language
-    site_base: str
+    where: Locations
 
     @property
     def home_page(self) -> str:
-        """The archive page's address."""
-        return f"{self.site_base}{HOME_PAGE}"
+        """The archive's address."""
+        return self.where.home_page
+
+    @property
+    def feed_id(self) -> str:
+        """The feeds' own id."""
+        return self.where.feed_id
 
     def feed_url(self, name: str) -> str:
-        """The address of the feed file ``name``."""
-        return f"{self.site_base}{name}"
+        """The address readers subscribe to for the feed file ``name``."""
+        return self.where.feed_url(name)
 
 
-def feed_items(weeks: Sequence[WeekPlan], pages: Mapping[str, str], site_base: str) -> list[FeedItem]:
-    """The items of the newest FEED_WEEKS ``weeks``, newest first; ``pages`` maps page names to Markdown."""
+def newest_weeks(weeks: Sequence[WeekPlan]) -> list[WeekPlan]:
+    """The FEED_WEEKS newest of ``weeks``, newest first: the weeks the feeds hold."""
+    return sorted(weeks, key=lambda w: w.week, reverse=True)[:FEED_WEEKS]
+
+
+def feed_items(weeks: Sequence[WeekPlan], pages: Mapping[str, str], where: Locations) -> list[FeedItem]:
+    """The items of the newest FEED_WEEKS ``weeks``, newest first; ``pages`` maps their page names to Markdown."""
     items = []
-    for plan in sorted(weeks, key=lambda w: w.week, reverse=True)[:FEED_WEEKS]:
-        name = page_name(plan.week.id)
-        url = absolute_url(site_base, name)
-        assert url is not None
+    for plan in newest_weeks(weeks):
+        url = where.page_url(plan.week.id)
         last_day = plan.week.end
         items.append(
             FeedItem(
                 url=xml_safe(url),
                 title=xml_safe(plan.title),
                 date=dt.datetime(last_day.year, last_day.month, last_day.day, tzinfo=dt.timezone.utc),
-                html=xml_safe(markdown_to_html(pages[name], url)),
+                html=xml_safe(markdown_to_html(pages[page_name(plan.week.id)], where.resolver(plan.week.id))),
             )
         )
     return items
@@ -124,7 +134,7 @@ def atom_feed(info: FeedInfo, items: Sequence[FeedItem]) -> str:
     # Unprefixed Atom elements: ElementTree's default_namespace refuses unqualified attribute
     # names (type, rel, href), so the namespace is declared on the root element itself.
     feed = ET.Element("feed", {"xmlns": _ATOM, _XML_LANG: info.language})
-    _sub(feed, "id", info.site_base)
+    _sub(feed, "id", info.feed_id)
     _sub(feed, "title", info.title, type="text")
     _sub(feed, "updated", _rfc3339(_updated(items)))
     author = _sub(feed, "author")

@@ -7,8 +7,7 @@ switched off in the parser: anything that looks like a tag comes out as text, wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from urllib.parse import urljoin
+from collections.abc import Callable, Iterable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -25,17 +24,17 @@ def _tokens(tokens: Iterable[Token]) -> Iterable[Token]:
             yield from _tokens(token.children)
 
 
-def markdown_to_html(text: str, base_url: str | None = None) -> str:
-    """HTML of Markdown ``text`` (raw HTML shown as text); with ``base_url``, every link and image is made absolute."""
+def markdown_to_html(text: str, resolve: Callable[[str, bool], str] | None = None) -> str:
+    """HTML of Markdown ``text`` (raw HTML shown as text); each link or image address through ``resolve`` if given."""
     env: dict[str, object] = {}
     tokens = _PARSER.parse(text, env)
-    if base_url is not None:
+    if resolve is not None:
         # Feed readers resolve relative links inconsistently (or not at all): resolve them here,
         # including "#anchor" links, which then point into the week's page.
         for token in _tokens(tokens):
             attribute = "href" if token.type == "link_open" else "src" if token.type == "image" else None
             value = token.attrGet(attribute) if attribute else None
             if attribute and isinstance(value, str):
-                token.attrSet(attribute, urljoin(base_url, value))
+                token.attrSet(attribute, resolve(value, token.type == "image"))
     html: str = _PARSER.renderer.render(tokens, _PARSER.options, env)
     return html
