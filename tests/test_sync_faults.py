@@ -86,18 +86,19 @@ def _snapshot(repo: StubRepo, root: Path) -> tuple[dict[str, Any], list[tuple[st
     return files, issues
 
 
-def _clean_result(tmp_path: Path) -> tuple[tuple[dict[str, Any], list[tuple[str, str]]], int]:
+def _clean_result(tmp_path: Path) -> tuple[tuple[dict[str, Any], list[tuple[str, str]]], list[tuple[str, str]]]:
+    """The scenario's result when nothing goes wrong, and the requests (method, path) its push run sends."""
     with world(tmp_path / "clean") as (stub, repo, root):
         _sync(stub, root, push=True)
-        requests = len(stub.requests)
+        requests = [(r.method, r.path) for r in stub.requests]
         _sync(stub, root, push=True)  # a settled repository stays settled
         return _snapshot(repo, root), requests
 
 
 def test_a_fault_at_every_request_position_converges(tmp_path: Path) -> None:
     expected, requests = _clean_result(tmp_path)
-    assert requests >= 6
-    for position in range(requests):
+    assert len(requests) >= 6
+    for position in range(len(requests)):
         fault = FAULTS[position % len(FAULTS)]
         with world(tmp_path / f"run-{position}") as (stub, repo, root):
             stub.inject_at(position, Fault(**{k: getattr(fault, k) for k in _FAULT_FIELDS}))
@@ -157,33 +158,56 @@ def _assert_whole(root: Path, *, temporaries_allowed: bool = False) -> None:
 
 @pytest.mark.slow
 def test_kill_9_at_any_moment_leaves_whole_files_and_a_rerun_converges(tmp_path: Path) -> None:
-    expected, _ = _clean_result(tmp_path)
-    rng = random.Random(20200913)
+    expected, requests = _clean_result(tmp_path)
+    writes = [i for i, (method, _path) in enumerate(requests) if method in ("POST", "PATCH")]
+    assert writes, "the scenario pushes"
+    # Killed while waiting for an answer: before GitHub acted, and after it acted but before the
+    # answer arrived (the moment a lost create or edit must not be repeated), at requests spread
+    # over the run and at every write.
+    spread = sorted({round(i * (len(requests) - 1) / 5) for i in range(6)})
+    moments = [(position, False) for position in spread] + [(position, True) for position in [*spread, *writes]]
     env = {**os.environ, "GITHUB_TOKEN": TOKEN, "PYTHONPATH": str(PROJECT_ROOT / "src")}
-    with world(tmp_path / "timing") as (stub, repo, root):
-        started = time.monotonic()
-        finished = subprocess.run(_command(stub, root), env=env, capture_output=True, text=True, check=False)
-        assert finished.returncode == 0, finished.stderr
-        duration = time.monotonic() - started
-    killed_during_run = 0
-    for attempt in range(12):
+    for attempt, (position, acted) in enumerate(moments):
         with world(tmp_path / f"kill-{attempt}") as (stub, repo, root):
+            hold = stub.inject_at(position, Fault(kind="hold", after=acted))
             process = subprocess.Popen(
                 _command(stub, root), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-            time.sleep(rng.uniform(0.2, 1.0) * duration)
-            if process.poll() is None:
-                killed_during_run += 1
+            assert hold.reached.wait(timeout=60), f"sync never sent request {position}"
+            assert process.poll() is None, "held at a request, sync cannot have finished"
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            hold.release()
+            _converges(stub, repo, root, expected, f"killed at request {position} ({requests[position]})")
+    # And during the final writes, which no request holds: a kill at a random instant after the
+    # last answer lands in them or just after the run; either must converge.
+    rng = random.Random(20200913)
+    for attempt in range(4):
+        with world(tmp_path / f"kill-late-{attempt}") as (stub, repo, root):
+            hold = stub.inject_at(len(requests) - 1, Fault(kind="hold", after=True))
+            process = subprocess.Popen(
+                _command(stub, root), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            assert hold.reached.wait(timeout=60)
+            hold.release()
+            time.sleep(rng.uniform(0.0, 0.05))
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(process.pid, signal.SIGKILL)
             process.wait()
-            _assert_whole(root, temporaries_allowed=True)
-            state = root / "issues" / STATE_FILE
-            assert not state.exists() or json.loads(state.read_text(encoding="utf-8"))
-            _sync(stub, root, push=True)
-            _sync(stub, root, push=True)
-            _assert_whole(root)
-            assert _snapshot(repo, root) == expected, f"killed at attempt {attempt}"
-    assert killed_during_run >= 6, "the kills should mostly land while sync is running"
+            _converges(stub, repo, root, expected, f"killed while writing (attempt {attempt})")
+
+
+def _converges(
+    stub: GitHubStub, repo: StubRepo, root: Path, expected: tuple[dict[str, Any], list[tuple[str, str]]], when: str
+) -> None:
+    """After a kill: no torn file, a readable state file, and two undisturbed runs reach the clean result."""
+    _assert_whole(root, temporaries_allowed=True)
+    state = root / "issues" / STATE_FILE
+    assert not state.exists() or json.loads(state.read_text(encoding="utf-8"))
+    _sync(stub, root, push=True)
+    _sync(stub, root, push=True)
+    _assert_whole(root)
+    assert _snapshot(repo, root) == expected, when
 
 
 def _command(stub: GitHubStub, root: Path) -> list[str]:

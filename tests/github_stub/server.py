@@ -28,7 +28,7 @@ from .openapi import description
 RATE_LIMIT = 5000
 RATE_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
 SECONDARY_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
-FAULT_KINDS = ("status", "drop", "slow", "truncated")
+FAULT_KINDS = ("status", "drop", "slow", "truncated", "hold")
 _NOT_DESCRIBED = "operation not in the OpenAPI description"
 
 
@@ -51,9 +51,11 @@ class Fault:
 
     Kinds: ``status`` (answer ``status`` with a GitHub error body; 403/429 use the secondary-rate-limit message and
     ``retry_after`` becomes a ``retry-after`` header), ``drop`` (close the connection, answer nothing), ``slow``
-    (sleep ``delay`` seconds, then answer normally) and ``truncated`` (the real status and headers, half the body;
-    the request is always processed). With ``after=True`` the request is processed first and the fault then replaces
-    the answer. ``seen`` and ``fired`` count matching requests and firings since injection.
+    (sleep ``delay`` seconds, then answer normally), ``hold`` (set ``reached``, then wait until ``release()``
+    before answering normally: a client stopped at a known request) and ``truncated`` (the real status and
+    headers, half the body; the request is always processed). With ``after=True`` the request is processed
+    first and the fault then replaces the answer. ``seen`` and ``fired`` count matching requests and firings
+    since injection.
     """
 
     status: int = 502
@@ -68,6 +70,17 @@ class Fault:
     seen: int = field(default=0, init=False)
     fired: int = field(default=0, init=False)
     position: int | None = field(default=None, init=False, repr=False)
+    reached: threading.Event = field(default_factory=threading.Event, init=False, repr=False, compare=False)
+    _released: threading.Event = field(default_factory=threading.Event, init=False, repr=False, compare=False)
+
+    def release(self) -> None:
+        """Let a held request be answered (the stub releases every hold when it closes)."""
+        self._released.set()
+
+    def hold(self) -> None:
+        """Block the request's handler until ``release()`` (a minute at most)."""
+        self.reached.set()
+        self._released.wait(timeout=60)
 
     def __post_init__(self) -> None:
         """Reject faults that could never behave as written."""
@@ -216,6 +229,8 @@ class GitHubStub:
         if self._closed:
             return
         self._closed = True
+        for fault in self._faults:
+            fault.release()
         self._server.shutdown()
         self._server.close_connections()
         self._server.server_close()
@@ -302,6 +317,8 @@ class GitHubStub:
                 return
             if fault.kind == "slow":
                 time.sleep(fault.delay)
+            elif fault.kind == "hold":
+                fault.hold()
             elif fault.kind == "status":
                 response = self._fault_response(fault, method, path, charge=True)
         if response is None:
@@ -313,6 +330,8 @@ class GitHubStub:
                 return
             if fault.kind == "slow":
                 time.sleep(fault.delay)
+            elif fault.kind == "hold":
+                fault.hold()
             elif fault.kind == "status":
                 response = replace(self._fault_response(fault, method, path, charge=False), counted=response.counted)
             elif fault.kind == "truncated":
