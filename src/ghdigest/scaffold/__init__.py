@@ -58,7 +58,7 @@ _HEADERS: Final[Mapping[Variant, str]] = {
     "source": (
         "# Generated from src/ghdigest/scaffold/data/workflows/{name} (variant: source): edit the\n"
         "# template, then run `pytest tests/test_workflows.py --update-golden`. `ghdigest init` writes\n"
-        "# the same workflow installing a released ghdigest instead of this checkout.\n"
+        "# the same workflow installing a pinned ghdigest (init --install) instead of this checkout.\n"
     ),
 }
 
