@@ -15,19 +15,11 @@ import pytest
 import requests
 from github import Auth, Github, GithubException, GithubRetry
 
+from tests.conftest import TOKEN
 from tests.github_stub import Fault, GitHubStub, StubRepo
 
-TOKEN = "secret-token"
 AUTH = {"Authorization": f"token {TOKEN}"}
 ODD_LABEL = "needs review / CV (2024)"
-
-
-@pytest.fixture
-def stub() -> Iterator[GitHubStub]:
-    """A running stub that wants ``TOKEN``; afterwards, every response it sent must have matched the description."""
-    with GitHubStub(token=TOKEN) as server:
-        yield server
-        assert server.validation_errors == []
 
 
 @pytest.fixture

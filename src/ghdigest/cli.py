@@ -154,6 +154,24 @@ def _config(root_arg: Path | None) -> Config:
 ROOT_ARGUMENT = click.argument(
     "root", required=False, type=click.Path(file_okay=False, path_type=Path), metavar="[ROOT]"
 )
+API_URL_OPTION = click.option(
+    "--api-url",
+    metavar="URL",
+    default=None,
+    help="GitHub API base (default: $GITHUB_API_URL, else https://api.github.com).",
+)
+
+
+def format_option(text_help: str, json_help: str) -> Callable[[F], F]:
+    """The ``--format text|json`` option (``output_format``), described for one command."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=f"text: {text_help}; json: {json_help}.",
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -171,14 +189,7 @@ def main(debug: bool) -> None:
 
 @main.command()
 @ROOT_ARGUMENT
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help='text: one line per problem; json: {"diagnostics": [...]} on stdout.',
-)
+@format_option("one line per problem", '{"diagnostics": [...]} on stdout')
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @handle_errors
 def validate(root: Path | None, output_format: str, strict: bool) -> None:
@@ -290,20 +301,8 @@ class _PageProgress:
 @click.option("--push", is_flag=True, help="Also open issues for new entries and write local edits back to issues.")
 @click.option("--dry-run", is_flag=True, help="Read from GitHub and print what would change; write nothing.")
 @click.option("--full", is_flag=True, help="Read every issue, not only those changed since the last sync.")
-@click.option(
-    "--api-url",
-    metavar="URL",
-    default=None,
-    help="GitHub API base (default: $GITHUB_API_URL, else https://api.github.com).",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one line per changed file; json: the whole report on stdout.",
-)
+@API_URL_OPTION
+@format_option("one line per changed file", "the whole report on stdout")
 @handle_errors
 def sync_command(
     root: Path | None, repo: str | None, push: bool, dry_run: bool, full: bool, api_url: str | None, output_format: str
@@ -398,20 +397,8 @@ def _print_sync_report(report: SyncReport, output_format: str) -> None:
 @click.option("--repo", metavar="OWNER/NAME", default=None, help="Repository to release in (default: 'repo' setting).")
 @click.option("--draft", is_flag=True, help="Make it a draft, visible only to the repository's writers.")
 @click.option("--dry-run", is_flag=True, help="Read from GitHub and print what would change; write nothing.")
-@click.option(
-    "--api-url",
-    metavar="URL",
-    default=None,
-    help="GitHub API base (default: $GITHUB_API_URL, else https://api.github.com).",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one line per step; json: the whole report on stdout.",
-)
+@API_URL_OPTION
+@format_option("one line per step", "the whole report on stdout")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True)
 @handle_errors
 def release_command(

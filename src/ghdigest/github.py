@@ -189,6 +189,17 @@ def _unknown_or_limited(status: int, headers: Mapping[str, Any], message: str, w
     return None
 
 
+def _created(text: str, what: str) -> dict[str, Any]:
+    """The object a 201 answer holds; WriteOutcomeUnknown when the answer is cut off or not an object."""
+    try:
+        created = json.loads(text)
+    except ValueError:
+        raise WriteOutcomeUnknown(f"GitHub's answer to {what} was cut off") from None
+    if not isinstance(created, dict):
+        raise WriteOutcomeUnknown(f"GitHub's answer to {what} was not an object")
+    return created
+
+
 def _link_targets(header: str | None) -> dict[str, str]:
     """``rel → URL`` from a ``Link`` header."""
     targets: dict[str, str] = {}
@@ -389,19 +400,11 @@ class RestClient:
         """Open an issue; WriteOutcomeUnknown when it may or may not exist now."""
         url = f"{self._base}/issues"
         status, headers, text = self._request("POST", url, body={"title": title, "body": body, "labels": labels})
-        if status in (403, 429) and "retry-after" in headers:
-            # Refused, not carried out: safe to send again once the wait is over.
-            wait = float(headers["retry-after"]) if str(headers["retry-after"]).isdigit() else 60.0
-            raise RateLimited(f"GitHub asked to wait {wait:g} s before creating issues", wait)
         if status == 201:
-            try:
-                created = json.loads(text)
-            except ValueError:
-                raise WriteOutcomeUnknown("GitHub's answer to creating an issue was cut off") from None
-            if isinstance(created, dict):
-                return created
-        if status >= 500 or status in (201, 429) or (status == 403 and "rate limit" in _message(text).lower()):
-            raise WriteOutcomeUnknown(f"GitHub answered {status} to creating an issue")
+            return _created(text, "creating an issue")
+        unknown = _unknown_or_limited(status, headers, _message(text), "creating issues")
+        if unknown is not None:
+            raise unknown
         raise GitHubError(self._explain(status, _message(text), "POST"))
 
     def update_issue(self, number: int, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -464,13 +467,7 @@ class RestClient:
         url = f"{self._base}/releases"
         status, headers, text = self._request("POST", url, body=dict(fields))
         if status == 201:
-            try:
-                created = json.loads(text)
-            except ValueError:
-                raise WriteOutcomeUnknown("GitHub's answer to creating a release was cut off") from None
-            if isinstance(created, dict):
-                return created
-            raise WriteOutcomeUnknown("GitHub's answer to creating a release was not a release")
+            return _created(text, "creating a release")
         unknown = _unknown_or_limited(status, headers, _message(text), "creating a release")
         if unknown is not None:
             raise unknown
