@@ -37,7 +37,7 @@ def run_release(
 
     Writes follow each other without the pause kept for GitHub's secondary rate limits: the stand-in has none.
     """
-    monkeypatch.setattr("ghdigest.cli.RestClient", functools.partial(RestClient, seconds_between_writes=0))
+    monkeypatch.setattr("ghdigest.github.RestClient", functools.partial(RestClient, seconds_between_writes=0))
 
     def run(*args: str, week: str = WEEK, folder: Path | None = None, env: dict[str, str] | None = None) -> Result:
         return cli(

@@ -46,7 +46,7 @@ def digest(tmp_path: Path) -> Path:
 @pytest.fixture
 def run_release(cli: Run, stub: GitHubStub, papers: StubRepo, digest: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     """``ghdigest release WEEK`` in ``digest`` against the stand-in, on 2020-10-10 (every week has ended)."""
-    monkeypatch.setattr("ghdigest.cli.RestClient", functools.partial(RestClient, seconds_between_writes=0))
+    monkeypatch.setattr("ghdigest.github.RestClient", functools.partial(RestClient, seconds_between_writes=0))
 
     def run(week: str, *args: str) -> Result:
         return cli(

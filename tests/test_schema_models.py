@@ -79,7 +79,12 @@ def test_model_fields_are_the_schema_properties(name: str, model: type[BaseModel
             sub = _object_schemas(properties[field_name], resolve)
             nested = [a for a in _model_args(field.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
             if nested:
-                target = sub["items"] if sub.get("type") == "array" else sub
+                if sub.get("type") == "array":
+                    target = sub["items"]
+                elif "properties" not in sub:  # a mapping of names to objects, such as links.hosts
+                    target = sub["additionalProperties"]
+                else:
+                    target = sub
                 compare(_object_schemas(target, resolve), nested[0], f"{where}.{field_name}")
 
     compare(schema.load_schema(name), model, name)

@@ -10,17 +10,13 @@ from typing import Any
 from ghdigest import output, schema
 from ghdigest.config import CONFIG_FILE, Config
 from ghdigest.content import Content, check_content
-from ghdigest.errors import Diagnostic, GhdigestError, Location, Severity
+from ghdigest.errors import Diagnostic, Location, NothingToBuild, Severity
 from ghdigest.plan import DigestPlan, WeekPlan, plan_digests
 from ghdigest.render import api, feed, markdown
 from ghdigest.render.locations import GITHUB_WEB_URL, Locations, ReleaseLocations, SiteLocations
 from ghdigest.weeks import Week
 
 INDEX_PAGE = "index.md"
-
-
-class NothingToBuild(GhdigestError):
-    """The week asked for has no entries to show."""
 
 
 class InvalidOutput(RuntimeError):

@@ -15,12 +15,11 @@ import traceback
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ghdigest import __version__
-from ghdigest.build import NothingToBuild, build
+from ghdigest import __version__, identifiers, plan
 from ghdigest.config import Config, find_root, load_config
 from ghdigest.content import load_content
 from ghdigest.errors import (
@@ -28,20 +27,24 @@ from ghdigest.errors import (
     ContentError,
     Diagnostic,
     GhdigestError,
+    NothingToBuild,
     OutputError,
     Severity,
     sorted_diagnostics,
 )
 from ghdigest.forms import issue_forms
-from ghdigest.github import RestClient, api_url_from, token_from, web_url_from
+from ghdigest.models import LinkSettings
 from ghdigest.output import write_tree
-from ghdigest.publish import LATEST, ReleaseReport, release
-from ghdigest.render.markdown import check_templates
-from ghdigest.scaffold import init_repository
 from ghdigest.schema import load_schema
-from ghdigest.sync import SyncReport, label_rules, sync
 from ghdigest.weeks import WeekError
 from ghdigest.yamlio import dump_document
+
+if TYPE_CHECKING:
+    from ghdigest.publish import ReleaseReport
+    from ghdigest.sync import SyncReport
+
+# Commands import what only they need (GitHub client, HTTP client, scaffolding) when they run:
+# every command starts faster, and check-links runs on machines without the others' needs loaded.
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -200,6 +203,8 @@ def validate(root: Path | None, output_format: str, strict: bool) -> None:
     papers without a link, unknown sections, impossible weeks. When GITHUB_ACTIONS=true,
     problems are also printed as workflow annotations.
     """
+    from ghdigest.render.markdown import check_templates
+
     try:
         config = _config(root)
     except ConfigError as exc:
@@ -246,6 +251,8 @@ def build_command(root: Path | None, out_dir: Path | None, week_id: str | None) 
     The content is checked first: on any error the problems are printed, the exit code
     is 1 and nothing is written. Output is the same, byte for byte, on every rebuild.
     """
+    from ghdigest.build import build
+
     config = _config(root)
     week = None
     if week_id is not None:
@@ -317,6 +324,9 @@ def sync_command(
 
     Exit codes: 0 synced, 1 conflicts, 2 could not run.
     """
+    from ghdigest.github import RestClient, api_url_from, token_from
+    from ghdigest.sync import sync
+
     config = _config(root)
     repo = repo or config.settings.repo
     if not repo:
@@ -426,13 +436,16 @@ def release_command(
 
     Exit codes: 0 released (or already up to date), 1 content problems, 2 could not run.
     """
+    from ghdigest.github import RestClient, api_url_from, token_from, web_url_from
+    from ghdigest.publish import release
+
     config = _config(root)
     repo = repo or config.settings.repo
     if not repo:
         raise click.UsageError("no repository: pass --repo OWNER/NAME or set 'repo' in ghdigest.yml")
     if not _REPO_PATTERN.match(repo):
         raise click.BadParameter(f"{repo!r} is not OWNER/NAME", param_hint="--repo")
-    if week_text != LATEST:
+    if week_text != plan.LATEST:
         try:
             config.parse_week(week_text)
         except WeekError as exc:
@@ -528,6 +541,8 @@ def forms_command(root: Path | None, check: bool) -> None:
     catches forms that drifted. The kind labels the forms apply (kind:paper, ...) must exist
     in the repository: GitHub does not create labels for issue forms.
     """
+    from ghdigest.sync import label_rules
+
     config = _config(root)
     folder = config.root / FORMS_FOLDER
     wanted = {
@@ -583,6 +598,8 @@ def init_command(directory: Path | None, force: bool, install: str | None) -> No
 
     Exit codes: 0 done (keeping existing files is normal), 2 could not write or --install is not pinned.
     """
+    from ghdigest.scaffold import init_repository
+
     report = init_repository(directory if directory is not None else Path.cwd(), force=force, install=install)
     for name in (*report.created, *report.replaced):
         click.echo(_shown(report.root / name))
@@ -598,3 +615,285 @@ def init_command(directory: Path | None, force: bool, install: str | None) -> No
     if report.created:
         where = "" if report.root == Path.cwd().absolute() else f" {_shown(report.root)}"
         click.echo(f"ghdigest: next: ghdigest validate{where} && ghdigest build{where}; README.md says more", err=True)
+
+
+class _CountProgress:
+    """A progress bar over answered links, on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 5:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _link_settings(config: Config | None, overrides: dict[str, Any]) -> LinkSettings:
+    settings = config.settings.links if config is not None else LinkSettings()
+    nested = {
+        "arxiv": settings.arxiv.model_copy(update=overrides.pop("arxiv", {})),
+        "doi": settings.doi.model_copy(update=overrides.pop("doi", {})),
+    }
+    return settings.model_copy(update={**{k: v for k, v in overrides.items() if v is not None}, **nested})
+
+
+@main.command(name="check-links")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[ROOT|FILE…]")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: a line per broken or unknown link; json: every link on stdout; markdown: a job summary.",
+)
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Cache file (default: the 'links.cache' setting, .ghdigest/links.json under ROOT).",
+)
+@click.option("--no-cache", is_flag=True, help="Ask about every link; keep no results and count no streaks.")
+@click.option("--strict", is_flag=True, help="Exit 1 on unknown links too, not only on broken ones.")
+@click.option(
+    "--min-streak",
+    type=click.IntRange(1, 1000),
+    default=None,
+    metavar="N",
+    help="Report a link as broken only after N failing runs in a row (default: 'links.min_streak', 1).",
+)
+@click.option(
+    "--week",
+    "week_text",
+    metavar="WEEK",
+    default=None,
+    help="Check only this week's entries, such as 2020-W38, or 'latest': the newest week that has ended.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    default=None,
+    help="Check only links that are not already there at this Git ref (a pull request's base).",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    default=None,
+    help="Resolve relative links against URL (default for content: 'links.base_url', else 'site_url'; "
+    "files: links resolve to files next to them).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, 600, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds to wait for one answer (default: 20).",
+)
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(1, 1024),
+    default=None,
+    metavar="N",
+    help="Requests in flight at once, over all hosts (default: 64).",
+)
+@click.option(
+    "--host-concurrency",
+    type=click.IntRange(1, 256),
+    default=None,
+    metavar="N",
+    help="Requests in flight at once to one host (default: 4).",
+)
+@click.option(
+    "--host-spacing",
+    type=click.FloatRange(0, 600),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds between the starts of two requests to one host (default: 0.1).",
+)
+@click.option(
+    "--retry-wait",
+    type=click.FloatRange(0, 3600),
+    default=None,
+    metavar="SECONDS",
+    help="Longest Retry-After honoured on a 429 or 503 (default: 30).",
+)
+@click.option("--user-agent", default=None, metavar="TEXT", help="User-Agent header of every request.")
+@click.option(
+    "--arxiv-api",
+    metavar="URL",
+    default=None,
+    envvar="GHDIGEST_ARXIV_API_URL",
+    help="Look arXiv ids up through this export API address ($GHDIGEST_ARXIV_API_URL); implies --arxiv-lookup.",
+)
+@click.option(
+    "--arxiv-lookup/--no-arxiv-lookup",
+    default=None,
+    help="Look arXiv ids up in arXiv's export API, or only check their form (default: 'links.arxiv.lookup').",
+)
+@click.option(
+    "--doi-api",
+    metavar="URL",
+    default=None,
+    envvar="GHDIGEST_DOI_API_URL",
+    help="DOI handle API address ($GHDIGEST_DOI_API_URL; default: https://doi.org/api/handles/).",
+)
+@click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PATH",
+    help='Also append the Markdown report to PATH (in a workflow: "$GITHUB_STEP_SUMMARY").',
+)
+@click.option("-v", "--verbose", is_flag=True, help="Text format: list ok links too.")
+@handle_errors
+def check_links_command(
+    paths: tuple[Path, ...],
+    output_format: str,
+    cache_path: Path | None,
+    no_cache: bool,
+    strict: bool,
+    min_streak: int | None,
+    week_text: str | None,
+    changed_since: str | None,
+    base_url: str | None,
+    timeout: float | None,
+    max_concurrency: int | None,
+    host_concurrency: int | None,
+    host_spacing: float | None,
+    retry_wait: float | None,
+    user_agent: str | None,
+    arxiv_api: str | None,
+    arxiv_lookup: bool | None,
+    doi_api: str | None,
+    summary_file: Path | None,
+    verbose: bool,
+) -> None:
+    """Check every link of the content (or of the files given) and say which are broken.
+
+    With no argument or a ROOT folder, checks each entry's URL, images and the links in its
+    summary, and the links of digest files and ghdigest.yml. FILE arguments are Markdown files
+    (such as a built week, dist/2020-W38.md: links to its own headings are checked against
+    them) or entry files.
+
+    Each link gets one verdict. ok: the page answers. broken: 404, 410, a host that does not
+    exist, a malformed address, a redirect loop. unknown: the checker could not tell (401,
+    403 and 429 from bot walls, 5xx, timeouts, TLS and connection failures): readers may well
+    get through. Tracking parameters are dropped and each address is asked once, politely:
+    limits per host, HEAD then GET, Retry-After honoured. arXiv ids are checked offline (or
+    looked up in batches); DOIs through the DOI handle API. ok results are kept in a cache
+    for a week; failures are asked again on every run.
+
+    JSON: {"summary": {"ok", "broken", "unknown", ...}, "links": [{"url", "final_url",
+    "verdict", "status", "reason", "locations": [{"path", "line"}], ...}]}.
+
+    Exit codes: 0 nothing broken, 1 broken links (--strict: or unknown ones), 2 could not run.
+    """
+    from ghdigest.links import InputError, LinkCheckRequest, Verdict, check_links
+    from ghdigest.links import report as link_report
+    from ghdigest.links.cache import default_cache_path
+    from ghdigest.links.changes import RefError
+
+    roots = [p for p in paths if p.is_dir()]
+    files = tuple(p for p in paths if not p.is_dir())
+    if len(roots) > 1:
+        raise click.UsageError("give at most one ROOT folder")
+    if no_cache and cache_path is not None:
+        raise click.UsageError("--cache and --no-cache contradict each other")
+    check_content = bool(roots) or not files
+    config: Config | None
+    if check_content:
+        config = _config(roots[0] if roots else None)
+    else:
+        try:
+            config = _config(None)  # the nearest repository's settings (hosts, cache) apply to files too
+        except ConfigError as exc:
+            if exc.diagnostics:
+                raise
+            config = None
+    overrides: dict[str, Any] = {
+        "timeout": timeout,
+        "max_concurrency": max_concurrency,
+        "host_concurrency": host_concurrency,
+        "host_spacing": host_spacing,
+        "retry_wait": retry_wait,
+        "user_agent": user_agent,
+        "min_streak": min_streak,
+        "arxiv": {
+            k: v for k, v in {"api": arxiv_api, "lookup": True if arxiv_api else arxiv_lookup}.items() if v is not None
+        },
+        "doi": {"api": doi_api} if doi_api else {},
+    }
+    settings = _link_settings(config, overrides)
+    for name, value in (("--base-url", base_url), ("--arxiv-api", arxiv_api), ("--doi-api", doi_api)):
+        if value is not None and identifiers.url_problem(value):
+            raise click.BadParameter(identifiers.url_problem(value) or "", param_hint=name)
+    if no_cache:
+        cache = None
+    elif cache_path is not None:
+        cache = cache_path
+    elif config is not None:
+        cache = default_cache_path(config.root, settings.cache)
+    else:
+        cache = None
+    if cache is None and settings.min_streak > 1:
+        raise click.UsageError("--min-streak counts failures in the cache: it cannot be used without one")
+    request = LinkCheckRequest(
+        settings=settings,
+        config=config if check_content else None,
+        files=files,
+        base_url=base_url,
+        cache_path=cache,
+        changed_since=changed_since,
+        week=week_text,
+    )
+    if week_text is not None and not check_content:
+        raise click.UsageError("--week picks entries of the repository: it cannot be used with FILE arguments")
+    progress = _CountProgress("checking links")
+    try:
+        report, problems = check_links(request, progress)
+    except (InputError, RefError) as exc:
+        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+    except WeekError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    finally:
+        progress.close()
+    reporter = Reporter(config.root if config is not None else None)
+    reporter.emit(problems, err=True)
+    if problems:
+        click.echo(
+            f"ghdigest: {len(problems)} content file(s) could not be read; their links were not checked", err=True
+        )
+    for note in report.notes:
+        click.echo(f"ghdigest: note: {note}", err=True)
+    shown = reporter.display_path if check_content else (lambda path: path)
+    if output_format == "json":
+        payload = link_report.as_json(report, shown, config.root if config is not None else None)
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    elif output_format == "markdown":
+        click.echo(link_report.markdown(report, shown), nl=False)
+    else:
+        for line in link_report.text_lines(report, shown, verbose=verbose):
+            click.echo(line)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for command in link_report.workflow_annotations(report, shown):
+                click.echo(command)
+    if summary_file is not None:
+        try:
+            with summary_file.open("a", encoding="utf-8") as stream:
+                stream.write(link_report.markdown(report, shown))
+        except OSError as exc:
+            raise _fail(f"cannot write {summary_file}: {exc.strerror or exc}", EXIT_CANNOT_RUN) from None
+    click.echo(f"ghdigest: {link_report.summary_line(report)}", err=True)
+    failing = report.count(Verdict.BROKEN) > 0 or (strict and report.count(Verdict.UNKNOWN) > 0)
+    sys.exit(EXIT_PROBLEMS if failing else EXIT_OK)

@@ -202,6 +202,15 @@ def _semantic_diagnostics(document: YamlDocument, settings: Settings) -> list[Di
     if settings.site_url is not None and ("?" in settings.site_url or "#" in settings.site_url):
         # Feed and page links are site_url + file name: a query or fragment would end up in the middle.
         error(["site_url"], "invalid-site-url", "site_url: must be a plain address, without '?' or '#'")
+    for index, pattern in enumerate(settings.links.exclude):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            error(
+                ["links", "exclude", index],
+                "invalid-pattern",
+                f"links.exclude: {pattern!r} is not a regular expression: {exc}",
+            )
     if settings.sections:
         seen_ids: set[str] = set()
         owner: dict[str, str] = {}

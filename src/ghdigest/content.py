@@ -254,6 +254,18 @@ def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collecto
     return section
 
 
+def read_documents(config: Config) -> tuple[list[tuple[str, YamlDocument]], list[Diagnostic]]:
+    """Every entry and digest file parsed but not validated, as ``(kind, document)``; problems of unreadable ones."""
+    sink: list[Diagnostic] = []
+    documents = []
+    for kind, folder in (("entry", config.content_dir), ("digest", config.content_dir / DIGESTS_FOLDER)):
+        for path in _discover_unique(folder, config, sink):
+            document = _read(path, config, sink)
+            if document is not None:
+                documents.append((kind, document))
+    return documents, sink
+
+
 def _load_entries(config: Config, sink: list[Diagnostic]) -> list[tuple[StoredEntry, YamlDocument]]:
     loaded = []
     for path in _discover_unique(config.content_dir, config, sink):

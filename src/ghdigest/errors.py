@@ -5,6 +5,7 @@ Exception hierarchy::
     GhdigestError                 every error ghdigest raises on purpose
     ├── ConfigError               ghdigest.yml is missing, unreadable or invalid (exit 2)
     ├── ContentError              content has errors; carries every diagnostic (exit 1)
+    ├── NothingToBuild            the week asked for has no entries to show (exit 1)
     └── OutputError               an output folder cannot be written (exit 2)
 
 Library code raises these; only the command line turns them into messages and exit codes.
@@ -97,3 +98,7 @@ class ContentError(GhdigestError):
 
 class OutputError(GhdigestError):
     """An output cannot be written where it was asked for."""
+
+
+class NothingToBuild(GhdigestError):
+    """The week asked for has no entries to show."""

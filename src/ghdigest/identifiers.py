@@ -138,3 +138,28 @@ def url_problem(url: str) -> str | None:
     if len(labels) < 2 and ascii_host != "localhost":
         return f"URL {url!r} has a host name without a domain: {host!r}"
     return None
+
+
+def url_to_check(url: str) -> str:
+    """The address a link checker asks for ``url``: tracking parameters, fragment and default port dropped.
+
+    arXiv pages become their versionless abstract page, so ``pdf/2009.03393v2.pdf`` and
+    ``abs/2009.03393`` are one link. Raises ValueError for text urlsplit cannot read.
+    """
+    found = arxiv_id(url)
+    if found:
+        return f"https://arxiv.org/abs/{found}"
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port is None or port == default_port else f"{host}:{port}"
+    if parts.username is not None or parts.password is not None:
+        netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
+    kept = [field for field in parts.query.split("&") if field and not _TRACKING_PARAMS.match(field.partition("=")[0])]
+    query = "&".join(kept)
+    path = parts.path or "/"
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")

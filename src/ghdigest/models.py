@@ -185,6 +185,54 @@ class ReleaseSettings(_Model):
     tag: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")] = "digest-{week_id}"
 
 
+HostPattern = Annotated[
+    str, StringConstraints(min_length=1, max_length=253, pattern=r"^([A-Za-z0-9*.-]+|\[[0-9A-Fa-f:.]+\])$")
+]
+
+
+class HostRule(_Model):
+    """What the link checker does for one host, from ``links.hosts`` in ``ghdigest.yml``."""
+
+    exclude: bool = False
+    accept: Annotated[list[Annotated[int, Field(ge=100, le=999)]], AfterValidator(_no_duplicates)] = []
+    concurrency: Annotated[int, Field(ge=1, le=256)] | None = None
+    spacing: Annotated[float, Field(ge=0, le=600)] | None = None
+
+
+class ArxivLookup(_Model):
+    """Whether and where arXiv ids are looked up (arXiv's export API, batched)."""
+
+    lookup: bool = False
+    api: HttpUrl = "https://export.arxiv.org/api/query"
+
+
+class DoiLookup(_Model):
+    """Whether and where DOIs are looked up (the DOI handle API, not publisher pages)."""
+
+    lookup: bool = True
+    api: HttpUrl = "https://doi.org/api/handles/"
+
+
+class LinkSettings(_Model):
+    """How ``ghdigest check-links`` checks links, from the ``links`` block of ``ghdigest.yml``."""
+
+    timeout: Annotated[float, Field(gt=0, le=600)] = 20
+    max_concurrency: Annotated[int, Field(ge=1, le=1024)] = 64
+    host_concurrency: Annotated[int, Field(ge=1, le=256)] = 4
+    host_spacing: Annotated[float, Field(ge=0, le=600)] = 0.1
+    max_redirects: Annotated[int, Field(ge=0, le=50)] = 10
+    retry_wait: Annotated[float, Field(ge=0, le=3600)] = 30
+    user_agent: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^[ -~]+$")] | None = None
+    base_url: HttpUrl | None = None
+    cache: NonEmpty = ".ghdigest/links.json"
+    cache_hours: Annotated[float, Field(ge=0, le=87600)] = 168
+    min_streak: Annotated[int, Field(ge=1, le=1000)] = 1
+    exclude: Annotated[list[NonEmpty], AfterValidator(_no_duplicates)] = []
+    hosts: dict[HostPattern, HostRule] = {}
+    arxiv: ArxivLookup = ArxivLookup()
+    doi: DoiLookup = DoiLookup()
+
+
 class Settings(_Model):
     """A digest repository's settings, from ``ghdigest.yml``."""
 
@@ -201,6 +249,7 @@ class Settings(_Model):
     repo: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] | None = None
     sync: SyncSettings = SyncSettings()
     release: ReleaseSettings = ReleaseSettings()
+    links: LinkSettings = LinkSettings()
     templates: NonEmpty = "templates"
     output: NonEmpty = "dist"
 

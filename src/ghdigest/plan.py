@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from ghdigest import i18n
 from ghdigest.config import SectionSpec
 from ghdigest.content import Content, StoredEntry
+from ghdigest.errors import NothingToBuild
 from ghdigest.models import Language, localized
 from ghdigest.weeks import Week
+
+#: The week argument that means "the newest week with entries that has ended".
+LATEST = "latest"
 
 
 @dataclass(frozen=True)
@@ -101,3 +106,17 @@ def plan_digests(content: Content) -> DigestPlan:
         plans.append(plan_week(content, week, (previous, following)))
     settings = content.config.settings
     return DigestPlan(settings.title, settings.language, content.config.sections, tuple(plans))
+
+
+def choose_week(content: Content, text: str, today: dt.date) -> Week:
+    """The week ``text`` names: a week id, or ``latest``: the newest week with entries that ended before ``today``."""
+    config = content.config
+    if text != LATEST:
+        return config.parse_week(text)
+    # A week still running is not "latest": a weekly job would otherwise release a few days of the
+    # new week and never the week that just ended. Its own id releases it early.
+    ended = [week for week in content.weeks() if week.end < today]
+    if not ended:
+        available = ", ".join(w.id for w in content.weeks()) or "none"
+        raise NothingToBuild(f"no week with entries has ended by {today.isoformat()} (weeks with entries: {available})")
+    return ended[-1]

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-from ghdigest.build import NothingToBuild, release_feeds, render_site
+from ghdigest.build import release_feeds, render_site
 from ghdigest.config import Config
-from ghdigest.content import Content, check_content
+from ghdigest.content import check_content
 from ghdigest.github import (
     AssetExists,
     GitHubError,
@@ -48,14 +48,12 @@ from ghdigest.github import (
 )
 from ghdigest.mdtext import _code_spans  # sanitize_markdown's reading of code spans: CommonMark's, linear
 from ghdigest.models import Language
-from ghdigest.plan import plan_digests
+from ghdigest.plan import choose_week, plan_digests
 from ghdigest.render.feed import ATOM_FILE, JSON_FEED_FILE, RSS_FILE
 from ghdigest.render.markdown import page_name
-from ghdigest.weeks import Week
 
 #: GitHub refuses a release body longer than this ("body is too long (maximum is 125000 characters)").
 BODY_LIMIT = 125_000
-LATEST = "latest"
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
 JSON_TYPE = "application/json"
 FEED_TYPES = {
@@ -330,20 +328,6 @@ class ReleaseContent:
     notices: tuple[str, ...] = ()
     newest: bool = True
     """No newer week with entries has ended: publishing makes this GitHub's "Latest" release."""
-
-
-def choose_week(content: Content, text: str, today: dt.date) -> Week:
-    """The week ``text`` names: a week id, or ``latest``: the newest week with entries that ended before ``today``."""
-    config = content.config
-    if text != LATEST:
-        return config.parse_week(text)
-    # A week still running is not "latest": a weekly job would otherwise release a few days of the
-    # new week and never the week that just ended. Its own id releases it early.
-    ended = [week for week in content.weeks() if week.end < today]
-    if not ended:
-        available = ", ".join(w.id for w in content.weeks()) or "none"
-        raise NothingToBuild(f"no week with entries has ended by {today.isoformat()} (weeks with entries: {available})")
-    return ended[-1]
 
 
 def download_url(web_url: str, repo: str, tag: str, name: str) -> str:

@@ -1,4 +1,6 @@
-"""Markdown to HTML for the feeds and the content API: the only markdown-it-py user.
+"""Markdown to HTML for the feeds and the content API, links and anchors for the link checker.
+
+The only markdown-it-py user.
 
 The Markdown given here is ghdigest's own output (or user Markdown already passed through
 ``mdtext.sanitize_markdown``), so user text is escaped before it arrives. Raw HTML is still
@@ -7,10 +9,15 @@ switched off in the parser: anything that looks like a tag comes out as text, wh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from ghdigest.mdtext import AnchorBook
 
 # CommonMark with the two GitHub extensions the digests may use; raw HTML off (shown as text).
 # markdown-it also refuses javascript:, vbscript:, file: and non-image data: links by itself.
@@ -38,3 +45,103 @@ def markdown_to_html(text: str, resolve: Callable[[str, bool], str] | None = Non
                 token.attrSet(attribute, resolve(value, token.type == "image"))
     html: str = _PARSER.renderer.render(tokens, _PARSER.options, env)
     return html
+
+
+# What GitHub shows as links: CommonMark links, images and <autolinks>, bare URLs (linkify), and
+# raw HTML <a href> and <img src>. Raw HTML is parsed here only to find those attributes.
+_LINK_PARSER = MarkdownIt("commonmark", {"html": True, "linkify": True}).enable(["table", "strikethrough", "linkify"])
+# GitHub links bare text only when it has a scheme or starts with "www.", not any word with a dot.
+# Links markdown-it would drop as unsafe (javascript:, file:, data:) are found all the same: the
+# link checker reports them, and the renderer above never shows them anyway.
+_LINK_PARSER.validateLink = lambda url: True  # type: ignore[method-assign]
+_GITHUB_AUTOLINK = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|www\.)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MarkdownLink:
+    """A link or image address in Markdown text, with its 1-based line in that text."""
+
+    url: str
+    line: int
+    image: bool
+
+
+class _HtmlLinks(HTMLParser):
+    """The href and src attributes of raw HTML, and the ids and names it gives anchors."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, int, bool]] = []
+        self.anchors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        for name, value in attrs:
+            if value is None:
+                continue
+            if (tag == "a" and name == "href") or (tag in ("img", "source") and name == "src"):
+                self.found.append((value.strip(), line, tag != "a"))
+            elif name == "id" or (tag == "a" and name == "name"):
+                self.anchors.append(value)
+
+
+def _html_links(html: str) -> _HtmlLinks:
+    parser = _HtmlLinks()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # a malformed tag in someone's text: keep what was found before it
+        pass
+    return parser
+
+
+def markdown_links(text: str) -> list[MarkdownLink]:
+    """Every link and image address in Markdown ``text``, in order, with the line each is on."""
+    found: list[MarkdownLink] = []
+    for block in _LINK_PARSER.parse(text):
+        first_line = block.map[0] + 1 if block.map else 1
+        if block.type == "html_block":
+            for url, line, image in _html_links(block.content).found:
+                found.append(MarkdownLink(url, first_line + line - 1, image))
+            continue
+        if block.type != "inline" or not block.children:
+            continue
+        line = first_line
+        children = block.children
+        for index, token in enumerate(children):
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif token.type == "link_open":
+                href = token.attrGet("href")
+                if token.markup == "linkify":
+                    shown = children[index + 1].content if index + 1 < len(children) else ""
+                    if not _GITHUB_AUTOLINK.match(shown):
+                        continue
+                if isinstance(href, str) and href:
+                    found.append(MarkdownLink(href, line, False))
+            elif token.type == "image":
+                src = token.attrGet("src")
+                if isinstance(src, str) and src:
+                    found.append(MarkdownLink(src, line, True))
+            elif token.type == "html_inline":
+                found.extend(MarkdownLink(url, line, image) for url, _, image in _html_links(token.content).found)
+    return found
+
+
+def markdown_anchors(text: str) -> set[str]:
+    """The fragment ids a page made of Markdown ``text`` has on GitHub: headings, and raw HTML ids and names."""
+    book = AnchorBook()
+    anchors: set[str] = set()
+    tokens = _LINK_PARSER.parse(text)
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            inline = tokens[index + 1]
+            words = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+            anchors.add(book.anchor(words))
+        if token.type in ("html_block", "html_inline", "inline"):
+            sources = (
+                [token] if token.type != "inline" else [c for c in token.children or () if c.type == "html_inline"]
+            )
+            for source in sources:
+                anchors.update(_html_links(source.content).anchors)
+    return anchors

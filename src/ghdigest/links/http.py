@@ -1,0 +1,517 @@
+"""Asking servers about links, politely: the only aiohttp user (and ghdigest's only HTTP client for links).
+
+Every request waits for its host's turn: at most ``concurrency`` requests in flight per host and
+``spacing`` seconds between two starts, and a ``Retry-After`` pauses the whole host. HEAD comes
+first, GET when HEAD is refused or answered oddly. Redirects are followed one by one, so loops
+are seen and the final address is known. arXiv ids go to arXiv's export API in batches, at
+most one request every 3 seconds; DOIs go to the DOI handle API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import json
+import socket
+import time
+import urllib.request
+import xml.etree.ElementTree as ElementTree
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import aiohttp
+import aiohttp.abc
+import aiohttp.resolver
+from yarl import URL
+
+from ghdigest import identifiers
+from ghdigest.links.model import Outcome, Verdict
+from ghdigest.links.policy import (
+    REDIRECT_STATUSES,
+    HostPolicy,
+    retry_after_seconds,
+    status_text,
+    verdict_for_status,
+)
+
+#: arXiv asks API users for at most one request every three seconds, over one connection.
+ARXIV_SPACING = 3.0
+#: Ids per export API request: long enough to save requests, short enough for any proxy's URL limit.
+ARXIV_BATCH = 100
+#: A GET body is read (so the connection can be reused) only when it is at most this long.
+_DRAIN_LIMIT = 256 * 1024
+#: A body that is parsed (arXiv's Atom, the handle API's JSON) may be at most this long.
+_BODY_LIMIT = 8 * 1024 * 1024
+_ATOM = "{http://www.w3.org/2005/Atom}"
+#: Transient failures (a reset connection) are tried once more; nothing else is repeated blindly.
+_RESETS_RETRIED = 1
+#: How many times one request may wait for a Retry-After.
+_RETRY_AFTER_ROUNDS = 2
+#: A URL seen this many times in one redirect chain is a loop (twice is allowed: cookie handshakes).
+_LOOP_VISITS = 3
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """Everything the remote checker needs: limits, identity, where the identifier APIs are."""
+
+    policy: HostPolicy
+    timeout: float
+    max_concurrency: int
+    max_redirects: int
+    retry_wait: float
+    user_agent: str
+    arxiv_api: str | None = None
+    """The export API's query address; None checks arXiv ids offline only."""
+    doi_api: str | None = None
+    """The handle API's address (the DOI is appended); None checks DOI links as plain links."""
+    resolve: Mapping[str, str] = field(default_factory=dict)
+    """Host name → IP address, used instead of DNS for those names (tests, benchmarks)."""
+
+
+class _NoSuchHost(OSError):
+    """The host name does not exist (NXDOMAIN), as opposed to DNS being unreachable."""
+
+
+class _Resolver(aiohttp.resolver.ThreadedResolver):
+    """The system resolver, with fixed answers for some names and NXDOMAIN told apart."""
+
+    _MISSING = frozenset(
+        code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code is not None
+    )
+
+    def __init__(self, overrides: Mapping[str, str]) -> None:
+        super().__init__()
+        self._overrides = {name.lower(): address for name, address in overrides.items()}
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        target = self._overrides.get(host.lower(), host)
+        if target.lower().rstrip(".").endswith(".invalid") or target.lower() == "invalid":
+            # RFC 6761: resolvers answer "no such name" for .invalid at once, without asking anyone.
+            raise _NoSuchHost(getattr(socket, "EAI_NONAME", -2), f"no such host {host!r}")
+        try:
+            results = await super().resolve(target, port, family)
+        except socket.gaierror as exc:
+            if exc.errno in self._MISSING:
+                raise _NoSuchHost(exc.errno, f"no such host {host!r}") from None
+            raise
+        return [{**result, "hostname": host} for result in results]
+
+
+class _Slots:
+    """A counting semaphore whose urgent waiters go first (follow-ups of links already under way)."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: tuple[collections.deque[asyncio.Future[None]], ...] = (collections.deque(), collections.deque())
+
+    async def acquire(self, urgent: bool) -> None:
+        if self._free > 0 and not any(self._waiters):
+            self._free -= 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[0 if urgent else 1].append(future)
+        try:
+            await future  # release() handed its slot over to this waiter
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # the slot arrived just as the wait was cancelled: pass it on
+            else:
+                self._waiters[0 if urgent else 1].remove(future)
+            raise
+
+    def release(self) -> None:
+        for queue in self._waiters:
+            while queue:
+                future = queue.popleft()
+                if not future.done():
+                    future.set_result(None)
+                    return
+        self._free += 1
+
+
+class HostGate:
+    """One host's turn-taking: a limit on requests in flight, spacing between starts, pauses.
+
+    Follow-up requests (the GET after a refused HEAD, the next hop of a redirect, a retry after
+    Retry-After) go before links not started yet, so a link, once begun, finishes soon.
+    """
+
+    def __init__(
+        self,
+        concurrency: int,
+        spacing: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._slots = _Slots(concurrency)
+        self._spacing = spacing
+        self._clock = clock
+        self._sleep = sleep
+        self._next_start = float("-inf")
+        self._paused_until = float("-inf")
+        self._refusals_in_a_row = 0
+
+    def note_answer(self, status: int) -> None:
+        """Count 429 answers in a row: one may be about one page, several mean the host limits us."""
+        self._refusals_in_a_row = self._refusals_in_a_row + 1 if status == 429 else 0
+
+    @property
+    def rate_limited(self) -> bool:
+        """True after three 429 answers in a row from this host (a single page may answer 429 alone)."""
+        return self._refusals_in_a_row >= 3
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request to this host for ``seconds`` from now (a Retry-After)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    @contextlib.asynccontextmanager
+    async def turn(self, also: asyncio.Semaphore | None = None, *, urgent: bool = False) -> AsyncIterator[None]:
+        """Wait for a slot on this host (then for ``also``, the global limit) and for the spacing to pass."""
+        await self._slots.acquire(urgent)
+        try:
+            async with also if also is not None else contextlib.nullcontext():
+                # The start time is taken only once every limit is held: spacing is between real starts.
+                while True:
+                    now = self._clock()
+                    start = max(now, self._next_start + self._spacing, self._paused_until)
+                    if start <= now:
+                        break
+                    await self._sleep(start - now)
+                self._next_start = now
+                yield
+        finally:
+            self._slots.release()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    location: str | None
+    retry_after: str | None
+    body: bytes | None = None
+
+
+@dataclass(frozen=True)
+class _Failure:
+    outcome: Outcome
+    retryable: bool = False
+
+
+def _failure_outcome(exc: BaseException, timeout: float) -> _Failure:
+    """Translate a client exception into an outcome; only a host that does not exist is broken."""
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return _Failure(Outcome(Verdict.UNKNOWN, f"no answer within {timeout:g} s (timeout)"))
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        if isinstance(exc.os_error, _NoSuchHost):
+            host = exc.host
+            return _Failure(Outcome(Verdict.BROKEN, f"host {host!r} does not exist", dns_failure=True))
+        return _Failure(Outcome(Verdict.UNKNOWN, f"could not look up the host name: {exc.os_error}"))
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return _Failure(Outcome(Verdict.UNKNOWN, f"TLS certificate problem: {exc.certificate_error}"))
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return _Failure(Outcome(Verdict.UNKNOWN, f"TLS failure: {exc.os_error}"))
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return _Failure(Outcome(Verdict.UNKNOWN, f"cannot connect: {exc.os_error.strerror or exc.os_error}"))
+    if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError)):
+        return _Failure(Outcome(Verdict.UNKNOWN, "the connection was closed or reset before an answer"), True)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return _Failure(Outcome(Verdict.UNKNOWN, f"unreadable answer: {exc.message}"))
+    if isinstance(exc, (aiohttp.InvalidURL, ValueError)):
+        return _Failure(Outcome(Verdict.BROKEN, f"malformed URL: {exc}"))
+    return _Failure(Outcome(Verdict.UNKNOWN, f"request failed: {type(exc).__name__}: {exc}"))
+
+
+async def _read_body(response: aiohttp.ClientResponse) -> bytes:
+    """The whole body, or its first ``_BODY_LIMIT`` bytes (read() alone may stop at any chunk)."""
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= _BODY_LIMIT:
+            break
+    return b"".join(chunks)[:_BODY_LIMIT]
+
+
+class RemoteChecker:
+    """Checks URLs, arXiv ids and DOIs over one HTTP session; use inside ``async with``."""
+
+    def __init__(self, settings: RemoteSettings) -> None:
+        self.settings = settings
+        self._gates: dict[str, HostGate] = {}
+        self._global = asyncio.Semaphore(settings.max_concurrency)
+        self._session: aiohttp.ClientSession | None = None
+        self._proxies = urllib.request.getproxies_environment()
+        self._proxy_for: dict[tuple[str, str], str | None] = {}
+
+    async def __aenter__(self) -> RemoteChecker:
+        connector = aiohttp.TCPConnector(
+            limit=self.settings.max_concurrency,
+            limit_per_host=0,  # the host gates do this, with spacing and pauses besides
+            resolver=_Resolver(self.settings.resolve),
+            ttl_dns_cache=600,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers={
+                "User-Agent": self.settings.user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            },
+            timeout=aiohttp.ClientTimeout(total=self.settings.timeout),
+            # Not trust_env: it reads ~/.netrc (credentials have no business in a link check) and
+            # costs two thread hops per request. Proxies from the environment are honoured below.
+            trust_env=False,
+        )
+        return self
+
+    def _proxy(self, url: URL) -> str | None:
+        """The proxy ``HTTP(S)_PROXY`` names for ``url``, unless ``NO_PROXY`` exempts its host."""
+        key = (url.scheme, url.host or "")
+        if key not in self._proxy_for:
+            proxy = self._proxies.get(url.scheme)
+            if proxy and urllib.request.proxy_bypass(url.host or ""):
+                proxy = None
+            self._proxy_for[key] = proxy
+        return self._proxy_for[key]
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def _gate(self, host: str) -> HostGate:
+        gate = self._gates.get(host)
+        if gate is None:
+            limits = self.settings.policy.limits(host)
+            gate = self._gates[host] = HostGate(limits.concurrency, limits.spacing)
+        return gate
+
+    async def _request(
+        self, method: str, url: str, *, want_body: bool = False, gate: HostGate, urgent: bool = False
+    ) -> _Answer | _Failure:
+        assert self._session is not None
+        try:
+            target = URL(url)
+        except (ValueError, TypeError) as exc:
+            return _Failure(Outcome(Verdict.BROKEN, f"malformed URL: {exc}"))
+        async with gate.turn(self._global, urgent=urgent):
+            try:
+                async with self._session.request(
+                    method, target, allow_redirects=False, proxy=self._proxy(target)
+                ) as response:
+                    body = None
+                    length = response.content_length
+                    if want_body:
+                        body = await _read_body(response)
+                    elif method == "GET" and length is not None and length <= _DRAIN_LIMIT:
+                        await response.read()  # lets the connection be reused
+                    else:
+                        response.close()  # a large or endless body: drop the connection instead
+                    return _Answer(
+                        response.status, response.headers.get("Location"), response.headers.get("Retry-After"), body
+                    )
+            except Exception as exc:  # every client failure becomes an outcome, never an error of the run
+                return _failure_outcome(exc, self.settings.timeout)
+
+    async def _ask(
+        self,
+        method: str,
+        url: str,
+        *,
+        want_body: bool = False,
+        gate: HostGate | None = None,
+        follow_up: bool = False,
+    ) -> _Answer | _Failure:
+        """One request, repeated after a Retry-After the budget allows, or once after a reset connection.
+
+        ``follow_up``: the request continues a link already under way, so it goes before new links.
+        """
+        host = (urlsplit(url).hostname or "").lower()
+        gate = gate or self._gate(host)
+        resets, rounds = 0, 0
+        while True:
+            urgent = follow_up or resets > 0 or rounds > 0
+            answer = await self._request(method, url, want_body=want_body, gate=gate, urgent=urgent)
+            if isinstance(answer, _Failure):
+                if answer.retryable and resets < _RESETS_RETRIED:
+                    resets += 1
+                    continue
+                return answer
+            gate.note_answer(answer.status)
+            if answer.status in (429, 503) and rounds < _RETRY_AFTER_ROUNDS:
+                wait = retry_after_seconds(answer.retry_after, dt.datetime.now(dt.timezone.utc))
+                if wait is not None and wait <= self.settings.retry_wait:
+                    rounds += 1
+                    if gate.rate_limited:
+                        gate.pause(wait)  # the host limits us as a whole: every request waits
+                    await asyncio.sleep(wait)  # this request waits in any case, holding no slot
+                    continue
+            return answer
+
+    async def check_url(self, url: str) -> Outcome:
+        """Follow ``url`` to its final page and judge the status found there."""
+        current, method = url, "HEAD"
+        chain: list[str] = []
+        visits = {url: 1}
+        while True:
+            host = (urlsplit(current).hostname or "").lower()
+            limits = self.settings.policy.limits(host)
+            answer = await self._ask(method, current, follow_up=bool(chain) or method == "GET")
+            if isinstance(answer, _Failure):
+                outcome = answer.outcome
+                return Outcome(
+                    outcome.verdict,
+                    outcome.reason + (f" (after redirects to {current})" if chain else ""),
+                    final_url=current if chain else None,
+                    redirects=tuple(chain),
+                    dns_failure=outcome.dns_failure,
+                )
+            status = answer.status
+            if status in REDIRECT_STATUSES and answer.location:
+                following = urljoin(current, answer.location.strip()).partition("#")[0]
+                visits[following] = visits.get(following, 0) + 1
+                if visits[following] >= _LOOP_VISITS:
+                    loop = " → ".join([*chain[-3:], following])
+                    return Outcome(Verdict.BROKEN, f"redirect loop: {loop}", status, following, (*chain, following))
+                if len(chain) >= self.settings.max_redirects:
+                    return Outcome(
+                        Verdict.UNKNOWN,
+                        f"more than {self.settings.max_redirects} redirects",
+                        status,
+                        following,
+                        tuple(chain),
+                    )
+                if urlsplit(following).scheme not in ("http", "https"):
+                    return Outcome(
+                        Verdict.UNKNOWN, f"redirects to a non-web address {following}", status, following, tuple(chain)
+                    )
+                chain.append(following)
+                current = following
+                continue
+            ok = 200 <= status < 300 or status in limits.accept
+            if method == "HEAD" and not ok and status != 429:
+                # Many servers refuse or mishandle HEAD (405, 403, even 404): the GET is what readers get.
+                method = "GET"
+                continue
+            verdict, reason = verdict_for_status(status, limits.accept)
+            if chain:
+                reason = f"{reason} after {len(chain)} redirect{'s' * (len(chain) != 1)}"
+            return Outcome(verdict, reason, status, current if chain else None, tuple(chain))
+
+    async def check_dois(self, dois: Iterable[str], done: Callable[[str, Outcome], None]) -> None:
+        """Look each DOI up in the handle API; report each with ``done(doi, outcome)``."""
+        api = self.settings.doi_api
+        assert api is not None
+
+        async def one(doi: str) -> None:
+            # The DOI handbook's encoding for URLs: '/' stays, '%', '"', '#', '?', space and friends are escaped.
+            url = f"{api}{quote(doi, safe='/;:@&=$,!()*')}?type=URL"
+            answer = await self._ask("GET", url, want_body=True)
+            done(doi, _doi_outcome(doi, answer))
+
+        await asyncio.gather(*(one(doi) for doi in dois))
+
+    async def check_arxiv(self, ids: list[str], done: Callable[[str, Outcome], None]) -> None:
+        """Look arXiv ids up in batches through the export API; report each with ``done(id, outcome)``."""
+        api = self.settings.arxiv_api
+        assert api is not None
+        host = (urlsplit(api).hostname or "").lower()
+        # A gate of its own: one request at a time, 3 s apart, whatever else that host serves.
+        gate = self._gates.setdefault(
+            f"{host} (arXiv API)", HostGate(1, max(ARXIV_SPACING, self.settings.policy.limits(host).spacing))
+        )
+        for start in range(0, len(ids), ARXIV_BATCH):
+            batch = ids[start : start + ARXIV_BATCH]
+            separator = "&" if "?" in api else "?"
+            url = f"{api}{separator}id_list={','.join(batch)}&max_results={len(batch)}"
+            answer = await self._ask("GET", url, want_body=True, gate=gate)
+            for identifier, outcome in _arxiv_outcomes(batch, answer).items():
+                done(identifier, outcome)
+
+
+def _doi_outcome(doi: str, answer: _Answer | _Failure) -> Outcome:
+    if isinstance(answer, _Failure):
+        return answer.outcome
+    code = None
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        code = json.loads(answer.body or b"").get("responseCode")
+    where = f"https://doi.org/{doi}"
+    if answer.status == 200 and code in (1, 200):
+        return Outcome(Verdict.OK, "DOI is registered (handle API)", 200, where)
+    if answer.status == 404 or code == 100:
+        return Outcome(Verdict.BROKEN, "DOI is not registered (handle API: not found)", answer.status)
+    verdict, reason = verdict_for_status(answer.status)
+    if verdict is Verdict.OK:  # a 2xx without a readable answer: say so rather than guess
+        return Outcome(Verdict.UNKNOWN, f"handle API answered {status_text(answer.status)} without a result")
+    return Outcome(Verdict.UNKNOWN, f"handle API: {reason}", answer.status)
+
+
+def _arxiv_outcomes(batch: list[str], answer: _Answer | _Failure) -> dict[str, Outcome]:
+    if isinstance(answer, _Failure):
+        return dict.fromkeys(batch, answer.outcome)
+    if answer.status != 200:
+        _, reason = verdict_for_status(answer.status)
+        return dict.fromkeys(batch, Outcome(Verdict.UNKNOWN, f"arXiv API: {reason}", answer.status))
+    try:
+        feed = ElementTree.fromstring(answer.body or b"")
+    except ElementTree.ParseError as exc:
+        return dict.fromkeys(batch, Outcome(Verdict.UNKNOWN, f"arXiv API: unreadable answer ({exc})"))
+    found: set[str] = set()
+    for entry in feed.iter(f"{_ATOM}entry"):
+        text = (entry.findtext(f"{_ATOM}id") or "").strip()
+        identifier = identifiers.arxiv_id(text)
+        if identifier:
+            found.add(identifier)
+    outcomes = {}
+    for identifier in batch:
+        if identifier in found:
+            outcomes[identifier] = Outcome(
+                Verdict.OK, "paper found (arXiv API)", 200, f"https://arxiv.org/abs/{identifier}"
+            )
+        else:
+            outcomes[identifier] = Outcome(Verdict.BROKEN, "no such paper (arXiv API)", 200)
+    return outcomes
+
+
+Progress = Callable[[str, Outcome], None]
+
+
+async def _check_all(
+    urls: list[str], arxiv_ids: list[str], dois: list[str], settings: RemoteSettings, progress: Progress
+) -> dict[str, Outcome]:
+    results: dict[str, Outcome] = {}
+
+    def done(key: str, outcome: Outcome) -> None:
+        results[key] = outcome
+        progress(key, outcome)
+
+    async with RemoteChecker(settings) as checker:
+
+        async def url_task(url: str) -> None:
+            done(url, await checker.check_url(url))
+
+        jobs: list[Awaitable[Any]] = [url_task(url) for url in urls]
+        if arxiv_ids:
+            jobs.append(checker.check_arxiv(arxiv_ids, lambda i, o: done(f"arxiv:{i}", o)))
+        if dois:
+            jobs.append(checker.check_dois(dois, lambda d, o: done(f"doi:{d}", o)))
+        await asyncio.gather(*jobs)
+    return results
+
+
+def check_remote(
+    urls: list[str],
+    arxiv_ids: list[str],
+    dois: list[str],
+    settings: RemoteSettings,
+    progress: Progress = lambda key, outcome: None,
+) -> dict[str, Outcome]:
+    """Check every URL, arXiv id and DOI; outcomes keyed by URL, ``arxiv:<id>`` and ``doi:<doi>``."""
+    if not (urls or arxiv_ids or dois):
+        return {}
+    return asyncio.run(_check_all(urls, arxiv_ids, dois, settings, progress))
