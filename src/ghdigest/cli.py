@@ -662,7 +662,8 @@ def _link_settings(config: Config | None, overrides: dict[str, Any]) -> LinkSett
     "cache_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Cache file (default: the 'links.cache' setting, .ghdigest/links.json under ROOT).",
+    help="Cache file (default: the 'links.cache' setting, .ghdigest/links.json under ROOT; "
+    "outside a repository, ghdigest/links.json under $XDG_CACHE_HOME or ~/.cache).",
 )
 @click.option("--no-cache", is_flag=True, help="Ask about every link; keep no results and count no streaks.")
 @click.option("--strict", is_flag=True, help="Exit 1 on unknown links too, not only on broken ones.")
@@ -801,7 +802,7 @@ def check_links_command(
     """
     from ghdigest.links import InputError, LinkCheckRequest, Verdict, check_links
     from ghdigest.links import report as link_report
-    from ghdigest.links.cache import default_cache_path
+    from ghdigest.links.cache import default_cache_path, user_cache_path
     from ghdigest.links.changes import RefError
 
     roots = [p for p in paths if p.is_dir()]
@@ -845,7 +846,7 @@ def check_links_command(
     elif config is not None:
         cache = default_cache_path(config.root, settings.cache)
     else:
-        cache = None
+        cache = user_cache_path()
     if cache is None and settings.min_streak > 1:
         raise click.UsageError("--min-streak counts failures in the cache: it cannot be used without one")
     request = LinkCheckRequest(

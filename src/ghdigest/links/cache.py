@@ -169,3 +169,9 @@ def default_cache_path(root: Path, setting: str) -> Path:
     """The cache file a setting names, relative to the repository root unless absolute."""
     path = Path(os.path.expanduser(setting))
     return path if path.is_absolute() else root / path
+
+
+def user_cache_path() -> Path:
+    """The cache of checks outside any repository: ``ghdigest/links.json`` in ``$XDG_CACHE_HOME`` or ``~/.cache``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ghdigest" / "links.json"
