@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ghdigest.errors import one_line_message
 from ghdigest.links.extract import display_key
 from ghdigest.links.model import CheckedLink, LinkReport, Verdict
 from ghdigest.mdtext import escape_table_cell
@@ -52,7 +53,10 @@ def text_lines(report: LinkReport, shown: PathShown = _same, *, verbose: bool = 
             detail += f"; ends at {outcome.final_url}"
         if outcome.cached:
             detail += "; from the cache"
-        lines.append(f"{_where(checked, shown)}: {outcome.verdict.value}: {checked.link.written} ({detail})")
+        # Reasons quote servers and addresses quote authors: one line each, so nothing can forge a
+        # line of its own (a workflow command, under GitHub Actions).
+        written = one_line_message(checked.link.written)
+        lines.append(one_line_message(f"{_where(checked, shown)}: {outcome.verdict.value}: {written} ({detail})"))
     return lines
 
 
@@ -99,10 +103,10 @@ def markdown(report: LinkReport, shown: PathShown = _same) -> str:
         lines += ["| | Link | Where | Why |", "|---|---|---|---|"]
         for checked in look_at:
             mark = "❌ broken" if checked.outcome.verdict is Verdict.BROKEN else "❔ unknown"
-            link = escape_table_cell(checked.link.written)
+            link = escape_table_cell(one_line_message(checked.link.written))
             lines.append(
-                f"| {mark} | `{link.replace('`', '')}` | {escape_table_cell(_where(checked, shown))} "
-                f"| {escape_table_cell(checked.outcome.reason)} |"
+                f"| {mark} | {link} | {escape_table_cell(_where(checked, shown))} "
+                f"| {escape_table_cell(one_line_message(checked.outcome.reason))} |"
             )
     else:
         lines.append("Every link is ok.")
