@@ -83,6 +83,8 @@ class LinkServer:
 
     host: str = "127.0.0.1"
     arxiv_known: set[str] = field(default_factory=set)
+    arxiv_refused: set[str] = field(default_factory=set)
+    """Ids the arXiv stand-in answers with an error entry for the whole request."""
     doi_known: set[str] = field(default_factory=set)
     statuses: dict[str, int] = field(default_factory=dict)
     shared: InFlight | None = None
@@ -129,6 +131,14 @@ def _atom(ids: list[str]) -> bytes:
         for identifier in ids
     )
     return (_ATOM_HEAD + "<title>arXiv Query</title>\n" + entries + "</feed>\n").encode()
+
+
+def _atom_error(identifier: str) -> bytes:
+    entry = (
+        f"<entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_{identifier}</id><title>Error</title>"
+        f"<summary>incorrect id format for {identifier}</summary></entry>\n"
+    )
+    return (_ATOM_HEAD + "<title>arXiv Query</title>\n" + entry + "</feed>\n").encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -211,6 +221,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(405 if route == "head-405" else 404)
             else:
                 self._send(200, b"GET works")
+        elif route == "head-loop":
+            if method == "HEAD":
+                self._send(302, headers={"Location": parts.path})
+            else:
+                self._send(200, b"GET works")
+        elif route == "bad-retry-after":
+            self._send(429, b"slow down", {"Retry-After": {"huge": "9" * 400, "superscript": "\u00b2"}[segments[1]]})
+        elif route == "bad-location":
+            self._send(302, headers={"Location": "http://[oops/"})
         elif route == "relative":
             self._send(302, headers={"Location": "../ok/from-relative"})
         elif route == "hold":
@@ -223,6 +242,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif parts.path == "/api/query":
             query = parse_qs(parts.query)
             asked = query.get("id_list", [""])[0].split(",")
+            refused = [identifier for identifier in asked if identifier in state.arxiv_refused]
+            if refused:  # as arXiv does: one bad id, and the whole request is a single error entry
+                self._send(200, _atom_error(refused[0]), {"Content-Type": "application/atom+xml"})
+                return
             found = [identifier for identifier in asked if identifier in state.arxiv_known]
             self._send(200, _atom(found), {"Content-Type": "application/atom+xml"})
         elif parts.path.startswith("/api/handles/"):

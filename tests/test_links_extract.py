@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,7 +78,14 @@ outro: Bye [o](https://digest-outro.example.org/o)
 
 
 def _places(request: LinkCheckRequest) -> dict[str, list[tuple[str, int]]]:
-    collector, problems = gather(request)
+    """Where each link is written, as seen from the repository's root (places are shown from the current folder)."""
+    before = os.getcwd()
+    if request.config is not None:
+        os.chdir(request.config.root)
+    try:
+        collector, problems = gather(request)
+    finally:
+        os.chdir(before)
     assert problems == []
     return {link.written: [(place.path, place.line) for place in link.places] for link in collector.links()}
 

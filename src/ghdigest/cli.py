@@ -848,7 +848,10 @@ def check_links_command(
     else:
         cache = user_cache_path()
     if cache is None and settings.min_streak > 1:
-        raise click.UsageError("--min-streak counts failures in the cache: it cannot be used without one")
+        if min_streak is not None:
+            raise click.UsageError("--min-streak counts failures in the cache: it cannot be used without one")
+        # links.min_streak is for scheduled runs that keep a cache; a run without one judges on its own.
+        settings = settings.model_copy(update={"min_streak": 1})
     request = LinkCheckRequest(
         settings=settings,
         config=config if check_content else None,
@@ -877,22 +880,21 @@ def check_links_command(
         )
     for note in report.notes:
         click.echo(f"ghdigest: note: {note}", err=True)
-    shown = reporter.display_path if check_content else (lambda path: path)
     if output_format == "json":
-        payload = link_report.as_json(report, shown, config.root if config is not None else None)
+        payload = link_report.as_json(report, root=Path.cwd())
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     elif output_format == "markdown":
-        click.echo(link_report.markdown(report, shown), nl=False)
+        click.echo(link_report.markdown(report), nl=False)
     else:
-        for line in link_report.text_lines(report, shown, verbose=verbose):
+        for line in link_report.text_lines(report, verbose=verbose):
             click.echo(line)
         if os.environ.get("GITHUB_ACTIONS") == "true":
-            for command in link_report.workflow_annotations(report, shown):
+            for command in link_report.workflow_annotations(report):
                 click.echo(command)
     if summary_file is not None:
         try:
             with summary_file.open("a", encoding="utf-8") as stream:
-                stream.write(link_report.markdown(report, shown))
+                stream.write(link_report.markdown(report))
         except OSError as exc:
             raise _fail(f"cannot write {summary_file}: {exc.strerror or exc}", EXIT_CANNOT_RUN) from None
     click.echo(f"ghdigest: {link_report.summary_line(report)}", err=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 # New-style ids (since 2007): YYMM.NNNN or YYMM.NNNNN; old-style: archive(.SUBJ)/YYMMNNN.
 _ARXIV_NEW = r"\d{4}\.\d{4,5}"
@@ -75,7 +75,8 @@ def doi(url_or_id: str) -> str | None:
             return None
         if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "") not in _DOI_HOSTS:
             return None
-        candidate = parts.path.lstrip("/")
+        # doi.org links percent-encode DOIs such as 10.1016/S0140-6736(20)30183-5; the DOI is the decoded text.
+        candidate = unquote(parts.path).lstrip("/")
     return candidate.lower() if _DOI.match(candidate) else None
 
 
@@ -107,7 +108,8 @@ def canonical_id(url: str) -> str:
     return f"url:{digest[:16]}"
 
 
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Letters, digits and inner hyphens, and underscores, which DNS names may hold and browsers open.
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
 
 def url_problem(url: str) -> str | None:

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 CACHE_VERSION = 1
+_SET_ASIDE = ".unreadable"
 #: Entries not checked for this long are dropped, so the file does not grow without end.
 FORGET_AFTER = dt.timedelta(days=180)
 
@@ -117,7 +118,10 @@ class LinkCache:
         try:
             return _parse(text)
         except ValueError as exc:
-            self.problem = f"the link cache {self.path} is unreadable ({exc}); starting afresh"
+            self.problem = (
+                f"the link cache {self.path} is unreadable ({exc}); starting afresh "
+                f"(the file is kept as {self.path.name}{_SET_ASIDE})"
+            )
             return {}
 
     def fresh_ok(self, key: str, now: dt.datetime, ttl: dt.timedelta) -> Outcome | None:
@@ -150,8 +154,13 @@ class LinkCache:
         with self._locked():
             try:
                 current = _parse(self.path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                current = {}
             except (OSError, ValueError, UnicodeDecodeError):
                 current = {}
+                # Not ours, torn, or from a newer ghdigest: kept beside, never silently overwritten.
+                with contextlib.suppress(OSError):
+                    os.replace(self.path, self.path.with_name(self.path.name + _SET_ASIDE))
             for key, result in results.items():
                 earlier = current.get(key)
                 if earlier is None or earlier.checked_at <= result.checked_at:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os.path
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ghdigest import __version__
 from ghdigest.config import Config
@@ -25,10 +26,7 @@ from ghdigest.plan import choose_week
 from ghdigest.render.html import markdown_anchors
 from ghdigest.yamlio import DocumentError, load_document, parse_document
 
-#: Host names that cannot be looked up in DNS, however the machine is set up.
-_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
-#: When this many different hosts all fail to resolve and no host answered, the machine is offline.
-_OFFLINE_HOSTS = 3
+_LINE_ANCHOR = re.compile(r"^L[0-9]+(-L[0-9]+)?$")
 
 
 class InputError(GhdigestError):
@@ -53,7 +51,7 @@ class LinkCheckRequest:
     week: str | None = None
     """A week id or ``latest``: only that week's entries (and the digest's own texts) are checked."""
     resolve: Mapping[str, str] = field(default_factory=dict)
-    """Host name → IP address, used instead of DNS (tests and benchmarks)."""
+    """Host name → IP address, used instead of DNS (tests and benchmarks); "" for a name that does not exist."""
     now: dt.datetime | None = None
 
 
@@ -142,7 +140,7 @@ def gather(request: LinkCheckRequest) -> tuple[LinkCollector, list[Diagnostic]]:
             shown = _week_files(config, request.week, (request.now or dt.datetime.now(dt.timezone.utc)).date())
             documents = [(kind, d) for kind, d in documents if kind == "config" or d.display_path in shown]
         for kind, document in documents:
-            collector.add_document(document, kind)
+            collector.add_document(document, kind, _display(config.root / document.display_path))
     for path in request.files:
         _add_file(collector, path, config)
     return collector, problems
@@ -168,12 +166,17 @@ def _keys_at(request: LinkCheckRequest) -> set[str]:
 
 def _local_outcome(key: str, anchors: dict[str, set[str] | None]) -> Outcome:
     """Whether a ``file:`` key's file exists and, for a Markdown file, has the fragment's anchor."""
-    path_text, _, fragment = key.removeprefix("file:").partition("#")
+    quoted, _, fragment = key.removeprefix("file:").partition("#")
+    path_text = unquote(quoted)
     path = Path(path_text)
     if not path.exists():
         return Outcome(Verdict.BROKEN, "no such file")
     if not fragment:
         return Outcome(Verdict.OK, "file exists")
+    if fragment.lower() == "top":  # every page has it: browsers scroll to the top
+        return Outcome(Verdict.OK, "#top: the start of the page")
+    if _LINE_ANCHOR.match(fragment):  # GitHub's line anchors, #L3 or #L3-L5
+        return Outcome(Verdict.OK, f"file exists (#{fragment} is a line anchor)")
     if path.suffix.lower() not in MARKDOWN_SUFFIXES or not path.is_file():
         return Outcome(Verdict.UNKNOWN, "file exists; anchors are checked only in Markdown files")
     if path_text not in anchors:
@@ -190,18 +193,20 @@ def _local_outcome(key: str, anchors: dict[str, set[str] | None]) -> Outcome:
     return Outcome(Verdict.BROKEN, f"no heading or anchor #{fragment} in the file")
 
 
-def _offline_machine(outcomes: Mapping[str, Outcome]) -> bool:
-    """True when every host failed to resolve and none answered: the machine, not the links, is cut off."""
-    failed_hosts = set()
-    for key, outcome in outcomes.items():
-        host = urlsplit(key).hostname or ""
-        if host in _LOOPBACK_NAMES:
-            continue
-        if not outcome.dns_failure and outcome.status is not None:
-            return False
-        if outcome.dns_failure:
-            failed_hosts.add(host)
-    return len(failed_hosts) >= _OFFLINE_HOSTS
+def _nobody_answered(outcomes: Mapping[str, Outcome]) -> bool:
+    """True when host names failed to resolve and no server answered at all in this run.
+
+    On a machine without network every name fails as if it did not exist: "no such host" is
+    then no evidence against the link. Names under .invalid never exist anywhere (RFC 6761).
+    """
+    if not any(outcome.dns_failure for outcome in outcomes.values()):
+        return False
+    return not any(outcome.status is not None for outcome in outcomes.values())
+
+
+def _never_exists(key: str) -> bool:
+    host = (urlsplit(key).hostname or "").rstrip(".")
+    return host == "invalid" or host.endswith(".invalid")
 
 
 @dataclass
@@ -304,18 +309,24 @@ def check_links(
             progress(done, total)
 
     fresh = check_remote(urls, arxiv_ids, dois, run.remote_settings(), answered)
-    if _offline_machine(fresh):
-        run.notes.append("no host name could be looked up and no server answered: this machine looks offline")
+    if _nobody_answered(fresh):
+        run.notes.append(
+            "host names could not be looked up and no server answered: is this machine offline? "
+            "Those links are reported unknown, not broken"
+        )
         fresh = {
             key: dataclasses.replace(o, verdict=Verdict.UNKNOWN, reason=f"{o.reason} (is this machine offline?)")
-            if o.dns_failure
+            if o.dns_failure and not _never_exists(key)
             else o
             for key, o in fresh.items()
         }
     for key, outcome in fresh.items():
         outcomes[key] = run.with_streak(key, outcome)
     if cache is not None and fresh:
-        cache.save({key: CachedResult(outcomes[key], now) for key in fresh}, now)
+        try:
+            cache.save({key: CachedResult(outcomes[key], now) for key in fresh}, now)
+        except OSError as exc:  # the results stand; only remembering them failed
+            run.notes.append(f"could not write the link cache {cache.path}: {exc.strerror or exc}")
 
     checked = tuple(CheckedLink(link, outcomes[link.key]) for link in found)
     report = LinkReport(checked, skipped_unchanged=skipped, excluded=len(collector.excluded), notes=tuple(run.notes))

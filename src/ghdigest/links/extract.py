@@ -9,6 +9,7 @@ local files, or ``offline:<link>`` for links decided without asking anyone.
 
 from __future__ import annotations
 
+import functools
 import os.path
 import re
 from bisect import bisect_right
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ghdigest import identifiers
 from ghdigest.links.model import FoundLink, Outcome, Place, Verdict
@@ -36,7 +37,7 @@ def display_key(key: str, root: Path | None = None) -> str:
         return f"https://doi.org/{rest}"
     if kind == "file":
         path, hash_sign, fragment = rest.partition("#")
-        shown = Path(path)
+        shown = Path(unquote(path))
         if root is not None and shown.is_relative_to(root):
             shown = shown.relative_to(root)
         return shown.as_posix() + hash_sign + fragment
@@ -166,9 +167,19 @@ class LinkCollector:
                 ),
             )
         path_part, _, fragment = url.partition("#")
-        path_part = path_part.partition("?")[0]
-        target = markdown_file if not path_part else (markdown_file.parent / unquote(path_part))
-        return Resolution(f"file:{Path(_normalised(target)).as_posix()}#{unquote(fragment)}")
+        path_text = unquote(path_part.partition("?")[0])
+        if path_text.startswith("/"):
+            # GitHub reads "/docs/a.md" from the repository's top, not from the machine's root.
+            top = repository_top(markdown_file.parent)
+            if top is None:
+                return self._decide(
+                    written, Outcome(Verdict.UNKNOWN, "a path from the site's root, outside any Git repository")
+                )
+            target = top / path_text.lstrip("/")
+        else:
+            target = markdown_file.parent / path_text if path_text else markdown_file
+        # The path is quoted in the key, so a file named "C#.md" is not cut at its "#".
+        return Resolution(f"file:{quote(Path(_normalised(target)).as_posix())}#{unquote(fragment)}")
 
     def add(self, written: str, place: Place, markdown_file: Path | None = None) -> None:
         """Record ``written`` at ``place``."""
@@ -190,21 +201,25 @@ class LinkCollector:
         for link in markdown_links(text):
             self.add(link.url, Place(display, link.line), path)
 
-    def add_document(self, document: YamlDocument, kind: str) -> None:
-        """Every link of a parsed ``entry``, ``digest`` or ``config`` document; nothing for skipped entries."""
+    def add_document(self, document: YamlDocument, kind: str, shown: str | None = None) -> None:
+        """Every link of a parsed ``entry``, ``digest`` or ``config`` document; nothing for skipped entries.
+
+        ``shown`` is the file's path as reports give it (default: the document's display path).
+        """
         data = document.data
         if not isinstance(data, dict):
             return
         lines = _Lines(document.text)
+        where = shown or document.display_path
         for path, value, markdown in _document_fields(kind, data):
             if not markdown:
-                self._add_from_yaml(value, path, document, lines, 0)
+                self._add_from_yaml(value, path, document, lines, 0, where)
                 continue
             for link in markdown_links(value):
-                self._add_from_yaml(link.url, path, document, lines, link.line)
+                self._add_from_yaml(link.url, path, document, lines, link.line, where)
 
     def _add_from_yaml(
-        self, written: str, path: JsonPath, document: YamlDocument, lines: _Lines, markdown_line: int
+        self, written: str, path: JsonPath, document: YamlDocument, lines: _Lines, markdown_line: int, shown: str
     ) -> None:
         line = lines.line_of_next(written)
         if line is None and "%" in written:
@@ -217,11 +232,20 @@ class LinkCollector:
                 value = text_lines[where.line - 1][where.column - 1 :] if where.line <= len(text_lines) else ""
                 # A block scalar (| or >) starts on the line after its indicator; a quoted one on it.
                 line += markdown_line if value[:1] in ("|", ">") else markdown_line - 1
-        self.add(written, Place(document.display_path, line))
+        self.add(written, Place(shown, line))
 
     def links(self) -> list[FoundLink]:
         """The links found, in the order first met."""
         return list(self.found.values())
+
+
+@functools.lru_cache(maxsize=256)
+def repository_top(folder: Path) -> Path | None:
+    """The top of the Git work tree holding ``folder`` (the nearest folder upward with a ``.git``), or None."""
+    for candidate in (folder.absolute(), *folder.absolute().parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def _normalised(path: Path) -> str:

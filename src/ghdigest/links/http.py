@@ -14,6 +14,7 @@ import collections
 import contextlib
 import datetime as dt
 import json
+import re
 import socket
 import time
 import urllib.request
@@ -29,6 +30,7 @@ import aiohttp.resolver
 from yarl import URL
 
 from ghdigest import identifiers
+from ghdigest.errors import one_line_message
 from ghdigest.links.model import Outcome, Verdict
 from ghdigest.links.policy import (
     REDIRECT_STATUSES,
@@ -70,7 +72,7 @@ class RemoteSettings:
     doi_api: str | None = None
     """The handle API's address (the DOI is appended); None checks DOI links as plain links."""
     resolve: Mapping[str, str] = field(default_factory=dict)
-    """Host name → IP address, used instead of DNS for those names (tests, benchmarks)."""
+    """Host name → IP address, used instead of DNS for those names (tests, benchmarks); "" for no such host."""
 
 
 class _NoSuchHost(OSError):
@@ -92,7 +94,7 @@ class _Resolver(aiohttp.resolver.ThreadedResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[aiohttp.abc.ResolveResult]:
         target = self._overrides.get(host.lower(), host)
-        if target.lower().rstrip(".").endswith(".invalid") or target.lower() == "invalid":
+        if not target or target.lower().rstrip(".").endswith(".invalid") or target.lower() == "invalid":
             # RFC 6761: resolvers answer "no such name" for .invalid at once, without asking anyone.
             raise _NoSuchHost(getattr(socket, "EAI_NONAME", -2), f"no such host {host!r}")
         try:
@@ -123,7 +125,8 @@ class _Slots:
             if future.done() and not future.cancelled():
                 self.release()  # the slot arrived just as the wait was cancelled: pass it on
             else:
-                self._waiters[0 if urgent else 1].remove(future)
+                with contextlib.suppress(ValueError):  # release() may have dropped it already
+                    self._waiters[0 if urgent else 1].remove(future)
             raise
 
     def release(self) -> None:
@@ -176,16 +179,25 @@ class HostGate:
         """Wait for a slot on this host (then for ``also``, the global limit) and for the spacing to pass."""
         await self._slots.acquire(urgent)
         try:
-            async with also if also is not None else contextlib.nullcontext():
-                # The start time is taken only once every limit is held: spacing is between real starts.
-                while True:
-                    now = self._clock()
-                    start = max(now, self._next_start + self._spacing, self._paused_until)
-                    if start <= now:
-                        break
-                    await self._sleep(start - now)
-                self._next_start = now
+            while True:
+                # Spacing and pauses are waited out holding no global slot, so a slow or paused host
+                # never keeps other hosts waiting; the start is taken once every limit is held.
+                wait = max(self._next_start + self._spacing, self._paused_until) - self._clock()
+                if wait > 0:
+                    await self._sleep(wait)
+                    continue
+                if also is None:
+                    break
+                await also.acquire()
+                if max(self._next_start + self._spacing, self._paused_until) <= self._clock():
+                    break
+                also.release()  # another request started (or a pause came) meanwhile: wait again
+            self._next_start = self._clock()
+            try:
                 yield
+            finally:
+                if also is not None:
+                    also.release()
         finally:
             self._slots.release()
 
@@ -223,8 +235,6 @@ def _failure_outcome(exc: BaseException, timeout: float) -> _Failure:
         return _Failure(Outcome(Verdict.UNKNOWN, "the connection was closed or reset before an answer"), True)
     if isinstance(exc, aiohttp.ClientResponseError):
         return _Failure(Outcome(Verdict.UNKNOWN, f"unreadable answer: {exc.message}"))
-    if isinstance(exc, (aiohttp.InvalidURL, ValueError)):
-        return _Failure(Outcome(Verdict.BROKEN, f"malformed URL: {exc}"))
     return _Failure(Outcome(Verdict.UNKNOWN, f"request failed: {type(exc).__name__}: {exc}"))
 
 
@@ -247,7 +257,11 @@ class RemoteChecker:
         self._gates: dict[str, HostGate] = {}
         self._global = asyncio.Semaphore(settings.max_concurrency)
         self._session: aiohttp.ClientSession | None = None
-        self._proxies = urllib.request.getproxies_environment()
+        # "127.0.0.1:3128" without a scheme is common (curl and pip take it): it means http://.
+        self._proxies = {
+            scheme: proxy if "://" in proxy else f"http://{proxy}"
+            for scheme, proxy in urllib.request.getproxies_environment().items()
+        }
         self._proxy_for: dict[tuple[str, str], str | None] = {}
 
     async def __aenter__(self) -> RemoteChecker:
@@ -354,8 +368,19 @@ class RemoteChecker:
             return answer
 
     async def check_url(self, url: str) -> Outcome:
-        """Follow ``url`` to its final page and judge the status found there."""
-        current, method = url, "HEAD"
+        """Follow ``url`` to its final page and judge the status found there; never raises."""
+        try:
+            outcome = await self._follow(url, "HEAD")
+            if outcome.status in REDIRECT_STATUSES and outcome.verdict is not Verdict.OK:
+                # A loop or an endless chain seen with HEAD may be HEAD's alone: ask as readers do.
+                outcome = await self._follow(url, "GET")
+            return outcome
+        except Exception as exc:  # a stranger's server must never stop the whole run
+            return Outcome(Verdict.UNKNOWN, f"could not be checked: {type(exc).__name__}: {exc}")
+
+    async def _follow(self, url: str, method: str) -> Outcome:
+        """Ask ``url`` with ``method`` (HEAD falls back to GET), following redirects one by one."""
+        current = url
         chain: list[str] = []
         visits = {url: 1}
         while True:
@@ -428,7 +453,8 @@ class RemoteChecker:
         for start in range(0, len(ids), ARXIV_BATCH):
             batch = ids[start : start + ARXIV_BATCH]
             separator = "&" if "?" in api else "?"
-            url = f"{api}{separator}id_list={','.join(batch)}&max_results={len(batch)}"
+            asked = ",".join(dict.fromkeys(_arxiv_query_id(identifier) for identifier in batch))
+            url = f"{api}{separator}id_list={asked}&max_results={len(batch)}"
             answer = await self._ask("GET", url, want_body=True, gate=gate)
             for identifier, outcome in _arxiv_outcomes(batch, answer).items():
                 done(identifier, outcome)
@@ -451,6 +477,11 @@ def _doi_outcome(doi: str, answer: _Answer | _Failure) -> Outcome:
     return Outcome(Verdict.UNKNOWN, f"handle API: {reason}", answer.status)
 
 
+def _arxiv_query_id(identifier: str) -> str:
+    """The id as arXiv's API knows it: old ids lose their subject class (``math.GT/0309136`` → ``math/0309136``)."""
+    return re.sub(r"^([a-z-]+)\.[A-Z]{2}/", r"\1/", identifier)
+
+
 def _arxiv_outcomes(batch: list[str], answer: _Answer | _Failure) -> dict[str, Outcome]:
     if isinstance(answer, _Failure):
         return dict.fromkeys(batch, answer.outcome)
@@ -462,17 +493,23 @@ def _arxiv_outcomes(batch: list[str], answer: _Answer | _Failure) -> dict[str, O
     except ElementTree.ParseError as exc:
         return dict.fromkeys(batch, Outcome(Verdict.UNKNOWN, f"arXiv API: unreadable answer ({exc})"))
     found: set[str] = set()
+    error = None
     for entry in feed.iter(f"{_ATOM}entry"):
         text = (entry.findtext(f"{_ATOM}id") or "").strip()
+        if "/api/errors" in text:  # the API refused the request as a whole (such as one malformed id)
+            error = (entry.findtext(f"{_ATOM}summary") or "an error").strip()
+            continue
         identifier = identifiers.arxiv_id(text)
         if identifier:
-            found.add(identifier)
+            found.add(_arxiv_query_id(identifier))
     outcomes = {}
     for identifier in batch:
-        if identifier in found:
+        if _arxiv_query_id(identifier) in found:
             outcomes[identifier] = Outcome(
                 Verdict.OK, "paper found (arXiv API)", 200, f"https://arxiv.org/abs/{identifier}"
             )
+        elif error is not None:
+            outcomes[identifier] = Outcome(Verdict.UNKNOWN, f"arXiv API: {one_line_message(error)[:200]}", 200)
         else:
             outcomes[identifier] = Outcome(Verdict.BROKEN, "no such paper (arXiv API)", 200)
     return outcomes

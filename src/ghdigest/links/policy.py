@@ -49,11 +49,13 @@ def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,9}", value):  # ASCII digits only; longer is "never" for any budget
         return float(int(value))
+    if re.fullmatch(r"[0-9]+", value):
+        return float("inf")
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
@@ -109,6 +111,17 @@ class HostPolicy:
 
 _MAIL_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _PHONE = re.compile(r"^\+?[0-9()./ -]{3,}$")
+
+
+def _ascii_mail(address: str) -> str:
+    """The address with an internationalised domain in its ASCII form (``bücher.de`` → ``xn--bcher-kva.de``)."""
+    local, at, domain = address.rpartition("@")
+    try:
+        return f"{local}{at}{domain.encode('idna').decode('ascii')}" if at else address
+    except UnicodeError:
+        return address
+
+
 #: Schemes a reader's browser refuses in links from a page, or that run code.
 UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
 
@@ -123,12 +136,15 @@ def offline_outcome(url: str) -> Outcome | None:
     if scheme in ("http", "https"):
         return None
     if scheme == "mailto":
-        addresses = [a for a in unquote(parts.path).split(",") if a.strip()]
-        if addresses and all(_MAIL_ADDRESS.match(a.strip()) for a in addresses):
+        addresses = [a.strip() for a in unquote(parts.path).split(",") if a.strip()]
+        if not addresses:  # RFC 6068: "mailto:?subject=…" opens a new mail for the reader to address
+            return Outcome(Verdict.OK, "opens a new mail")
+        if all(_MAIL_ADDRESS.match(_ascii_mail(a)) for a in addresses):
             return Outcome(Verdict.OK, "mail address is well-formed (mail is not sent)")
         return Outcome(Verdict.BROKEN, f"malformed mail address {unquote(parts.path)!r}")
     if scheme == "tel":
-        if _PHONE.match(unquote(parts.path)):
+        number = unquote(parts.path).split(";", 1)[0]  # RFC 3966 parameters, such as ;ext=89
+        if _PHONE.match(number):
             return Outcome(Verdict.OK, "phone number is well-formed")
         return Outcome(Verdict.BROKEN, f"malformed phone number {unquote(parts.path)!r}")
     if scheme in UNSAFE_SCHEMES:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +9,6 @@ from ghdigest.errors import one_line_message
 from ghdigest.links.extract import display_key
 from ghdigest.links.model import CheckedLink, LinkReport, Verdict
 from ghdigest.mdtext import escape_table_cell
-
-PathShown = Callable[[str], str]
-
-
-def _same(path: str) -> str:
-    return path
 
 
 def summary_line(report: LinkReport) -> str:
@@ -34,13 +27,13 @@ def summary_line(report: LinkReport) -> str:
     return "; ".join(parts)
 
 
-def _where(checked: CheckedLink, shown: PathShown) -> str:
+def _where(checked: CheckedLink) -> str:
     first = checked.link.places[0]
     more = len(checked.link.places) - 1
-    return f"{shown(first.path)}:{first.line}" + (f" (and {more} more place{'s' * (more != 1)})" if more else "")
+    return f"{first.path}:{first.line}" + (f" (and {more} more place{'s' * (more != 1)})" if more else "")
 
 
-def text_lines(report: LinkReport, shown: PathShown = _same, *, verbose: bool = False) -> list[str]:
+def text_lines(report: LinkReport, *, verbose: bool = False) -> list[str]:
     """One line per broken or unknown link (every link when ``verbose``): ``path:line: verdict: url (reason)``."""
     order = {Verdict.BROKEN: 0, Verdict.UNKNOWN: 1, Verdict.OK: 2}
     lines = []
@@ -56,12 +49,12 @@ def text_lines(report: LinkReport, shown: PathShown = _same, *, verbose: bool = 
         # Reasons quote servers and addresses quote authors: one line each, so nothing can forge a
         # line of its own (a workflow command, under GitHub Actions).
         written = one_line_message(checked.link.written)
-        lines.append(one_line_message(f"{_where(checked, shown)}: {outcome.verdict.value}: {written} ({detail})"))
+        lines.append(one_line_message(f"{_where(checked)}: {outcome.verdict.value}: {written} ({detail})"))
     return lines
 
 
-def as_json(report: LinkReport, shown: PathShown = _same, root: Path | None = None) -> dict[str, Any]:
-    """The report as the JSON object scripts read (see ``ghdigest check-links --help``)."""
+def as_json(report: LinkReport, root: Path | None = None) -> dict[str, Any]:
+    """The report as the JSON object scripts read; local files are shown relative to ``root`` when inside it."""
     links = []
     for checked in report.links:
         outcome = checked.outcome
@@ -76,7 +69,7 @@ def as_json(report: LinkReport, shown: PathShown = _same, root: Path | None = No
                 "redirects": list(outcome.redirects),
                 "cached": outcome.cached,
                 "streak": outcome.streak,
-                "locations": [{"path": shown(place.path), "line": place.line} for place in checked.link.places],
+                "locations": [{"path": place.path, "line": place.line} for place in checked.link.places],
             }
         )
     return {
@@ -93,7 +86,7 @@ def as_json(report: LinkReport, shown: PathShown = _same, root: Path | None = No
     }
 
 
-def markdown(report: LinkReport, shown: PathShown = _same) -> str:
+def markdown(report: LinkReport) -> str:
     """A Markdown section for ``$GITHUB_STEP_SUMMARY``: the totals, then a table of links to look at."""
     lines = ["## Link check", "", summary_line(report) + ".", ""]
     lines.extend(f"> {note}" for note in report.notes)
@@ -105,7 +98,7 @@ def markdown(report: LinkReport, shown: PathShown = _same) -> str:
             mark = "❌ broken" if checked.outcome.verdict is Verdict.BROKEN else "❔ unknown"
             link = escape_table_cell(one_line_message(checked.link.written))
             lines.append(
-                f"| {mark} | {link} | {escape_table_cell(_where(checked, shown))} "
+                f"| {mark} | {link} | {escape_table_cell(_where(checked))} "
                 f"| {escape_table_cell(one_line_message(checked.outcome.reason))} |"
             )
     else:
@@ -121,7 +114,7 @@ def _command_property(value: str) -> str:
     return _command_value(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def workflow_annotations(report: LinkReport, shown: PathShown = _same) -> list[str]:
+def workflow_annotations(report: LinkReport) -> list[str]:
     """GitHub Actions ``::error`` commands putting each broken link on its file's line."""
     commands = []
     for checked in report.links:
@@ -130,6 +123,6 @@ def workflow_annotations(report: LinkReport, shown: PathShown = _same) -> list[s
         message = _command_value(f"{checked.link.written}: {checked.outcome.reason}")
         for place in checked.link.places:
             commands.append(
-                f"::error file={_command_property(shown(place.path))},line={place.line},title=Broken link::{message}"
+                f"::error file={_command_property(place.path)},line={place.line},title=Broken link::{message}"
             )
     return commands

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -95,9 +96,28 @@ def _html_links(html: str) -> _HtmlLinks:
     return parser
 
 
+class _BlockSource:
+    """A block's source lines, to find on which of them each link is written."""
+
+    def __init__(self, source_lines: list[str], block: Token) -> None:
+        self.first = block.map[0] + 1 if block.map else 1
+        self.text = "".join(source_lines[block.map[0] : block.map[1]]) if block.map else ""
+        self.cursor = 0
+
+    def line_of(self, address: str, counted: int) -> int:
+        """The line ``address`` is written on, searched from the last one found; ``counted`` when not found."""
+        for spelling in dict.fromkeys((address, unquote(address))):
+            index = self.text.find(spelling, self.cursor)
+            if index >= 0:
+                self.cursor = index + len(spelling)
+                return self.first + self.text.count("\n", 0, index)
+        return counted
+
+
 def markdown_links(text: str) -> list[MarkdownLink]:
     """Every link and image address in Markdown ``text``, in order, with the line each is on."""
     found: list[MarkdownLink] = []
+    source_lines = text.splitlines(keepends=True)
     for block in _LINK_PARSER.parse(text):
         first_line = block.map[0] + 1 if block.map else 1
         if block.type == "html_block":
@@ -106,6 +126,9 @@ def markdown_links(text: str) -> list[MarkdownLink]:
             continue
         if block.type != "inline" or not block.children:
             continue
+        # Line breaks inside code spans and tags leave no token behind: counting breaks alone can
+        # fall short, so each address is looked for in the block's own lines first.
+        source = _BlockSource(source_lines, block)
         line = first_line
         children = block.children
         for index, token in enumerate(children):
@@ -118,13 +141,16 @@ def markdown_links(text: str) -> list[MarkdownLink]:
                     if not _GITHUB_AUTOLINK.match(shown):
                         continue
                 if isinstance(href, str) and href:
-                    found.append(MarkdownLink(href, line, False))
+                    found.append(MarkdownLink(href, source.line_of(href, line), False))
             elif token.type == "image":
                 src = token.attrGet("src")
                 if isinstance(src, str) and src:
-                    found.append(MarkdownLink(src, line, True))
+                    found.append(MarkdownLink(src, source.line_of(src, line), True))
             elif token.type == "html_inline":
-                found.extend(MarkdownLink(url, line, image) for url, _, image in _html_links(token.content).found)
+                found.extend(
+                    MarkdownLink(url, source.line_of(url, line), image)
+                    for url, _, image in _html_links(token.content).found
+                )
     return found
 
 
