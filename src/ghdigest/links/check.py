@@ -315,7 +315,12 @@ def check_links(
             "Those links are reported unknown, not broken"
         )
         fresh = {
-            key: dataclasses.replace(o, verdict=Verdict.UNKNOWN, reason=f"{o.reason} (is this machine offline?)")
+            key: dataclasses.replace(
+                o,
+                verdict=Verdict.UNKNOWN,
+                reason="the host name could not be looked up, and no server answered in this run: "
+                "is this machine offline?",
+            )
             if o.dns_failure and not _never_exists(key)
             else o
             for key, o in fresh.items()
