@@ -53,6 +53,7 @@ class LinkCheckRequest:
     resolve: Mapping[str, str] = field(default_factory=dict)
     """Host name → IP address, used instead of DNS (tests and benchmarks); "" for a name that does not exist."""
     now: dt.datetime | None = None
+    """The time the run counts as (cache ages, the latest week); the clock when None."""
 
 
 def default_user_agent(config: Config | None) -> str:
@@ -87,7 +88,7 @@ def _display(path: Path) -> str:
     return os.path.relpath(full, cwd) if Path(full).is_relative_to(cwd) else full
 
 
-def _add_file(collector: LinkCollector, path: Path, config: Config | None) -> None:
+def _add_file(collector: LinkCollector, path: Path) -> None:
     display = _display(path)
     try:
         raw = path.read_bytes()
@@ -142,7 +143,7 @@ def gather(request: LinkCheckRequest) -> tuple[LinkCollector, list[Diagnostic]]:
         for kind, document in documents:
             collector.add_document(document, kind, _display(config.root / document.display_path))
     for path in request.files:
-        _add_file(collector, path, config)
+        _add_file(collector, path)
     return collector, problems
 
 

@@ -1,8 +1,9 @@
 """Asking servers about links, politely: the only aiohttp user (and ghdigest's only HTTP client for links).
 
 Every request waits for its host's turn: at most ``concurrency`` requests in flight per host and
-``spacing`` seconds between two starts, and a ``Retry-After`` pauses the whole host. HEAD comes
-first, GET when HEAD is refused or answered oddly. Redirects are followed one by one, so loops
+``spacing`` seconds between two starts. A ``Retry-After`` is waited out before the link is asked
+again, and pauses the whole host once it answered 429 three times in a row. HEAD comes first,
+GET when HEAD is refused or answered oddly. Redirects are followed one by one, so loops
 are seen and the final address is known. arXiv ids go to arXiv's export API in batches, at
 most one request every 3 seconds; DOIs go to the DOI handle API.
 """

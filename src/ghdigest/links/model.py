@@ -33,8 +33,6 @@ class FoundLink:
     """What is checked: an absolute URL without fragment or tracking parameters, ``arxiv:…``,
     ``doi:…``, ``file:…`` or ``offline:…`` (links decided without asking anyone)."""
     places: list[Place] = field(default_factory=list)
-    fragment: str | None = None
-    """The ``#fragment`` of a link into a local Markdown file, checked against its anchors."""
 
 
 @dataclass(frozen=True)
