@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -30,10 +30,11 @@ from ghdigest.errors import (
     NothingToBuild,
     OutputError,
     Severity,
+    one_line_message,
     sorted_diagnostics,
 )
 from ghdigest.forms import issue_forms
-from ghdigest.models import LinkSettings
+from ghdigest.models import Kind, LinkSettings
 from ghdigest.output import write_tree
 from ghdigest.schema import load_schema
 from ghdigest.weeks import WeekError
@@ -900,3 +901,205 @@ def check_links_command(
     click.echo(f"ghdigest: {link_report.summary_line(report)}", err=True)
     failing = report.count(Verdict.BROKEN) > 0 or (strict and report.count(Verdict.UNKNOWN) > 0)
     sys.exit(EXIT_PROBLEMS if failing else EXIT_OK)
+
+
+ARXIV_API_OPTION = click.option(
+    "--arxiv-api",
+    metavar="URL",
+    default=None,
+    envvar="GHDIGEST_ARXIV_API_URL",
+    help="arXiv's export API address ($GHDIGEST_ARXIV_API_URL; default: the 'links.arxiv.api' setting).",
+)
+OFFLINE_OPTION = click.option(
+    "--offline", is_flag=True, help="Ask arXiv nothing: use only what .ghdigest/arxiv.json already holds."
+)
+
+
+def _arxiv_lookup(config: Config, arxiv_api: str | None, offline: bool) -> Callable[[list[str]], Any]:
+    """arXiv ids → records, from the store under .ghdigest/ and, unless offline, the export API."""
+    from ghdigest.arxiv import ArxivStore, lookup
+    from ghdigest.links.check import default_user_agent
+    from ghdigest.links.http import fetch_arxiv_feeds
+
+    if arxiv_api is not None and identifiers.url_problem(arxiv_api):
+        raise click.BadParameter(identifiers.url_problem(arxiv_api) or "", param_hint="--arxiv-api")
+    api = arxiv_api or config.settings.links.arxiv.api
+    store = ArxivStore(config.root / ".ghdigest" / "arxiv.json")
+    agent = config.settings.links.user_agent or default_user_agent(config)
+
+    def fetch(ids: list[str]) -> Any:
+        return fetch_arxiv_feeds(ids, api=api, user_agent=agent)
+
+    return lambda ids: lookup(ids, store, None if offline else fetch)
+
+
+@main.command(name="new")
+@click.argument("kind", type=click.Choice(["paper", "article", "use_case", "other"]))
+@ROOT_ARGUMENT
+@click.option("--arxiv", "arxiv_text", metavar="ID", default=None, help="arXiv id or link, such as 2009.03393v2.")
+@click.option("--url", metavar="URL", default=None, help="The address of the paper or page.")
+@click.option(
+    "--week", "week_id", metavar="WEEK", default=None, help="The week, such as 2020-W38 (default: this week)."
+)
+@click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
+@OFFLINE_OPTION
+@ARXIV_API_OPTION
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True)
+@handle_errors
+def new_command(
+    kind: str,
+    root: Path | None,
+    arxiv_text: str | None,
+    url: str | None,
+    week_id: str | None,
+    edit: bool,
+    offline: bool,
+    arxiv_api: str | None,
+    today: dt.datetime | None,
+) -> None:
+    """Create the file of a new entry of KIND (paper, article, use_case or other), in this week.
+
+    With --arxiv (or an arXiv --url), the title, authors, submitted date, categories (as topics)
+    and abstract come from arXiv's export API, asked once and kept in .ghdigest/arxiv.json. A
+    paper or page already in the archive, however its link is written (versions, abs or pdf,
+    http or https, tracking parameters), is refused, naming the file that holds it. The entry
+    starts with 'status: inbox'; add a headline and a summary, then select it.
+
+    Exit codes: 0 created, 1 refused (already in the archive, no such paper), 2 could not run.
+    """
+    from ghdigest.curate import AlreadyInArchive, NoSuchPaper, new_entry
+
+    if arxiv_text is not None and url is not None:
+        raise click.UsageError("give --arxiv or --url, not both")
+    config = _config(root)
+    week = None
+    if week_id is not None:
+        try:
+            week = config.parse_week(week_id)
+        except WeekError as exc:
+            raise click.BadParameter(str(exc), param_hint="--week") from None
+    link = arxiv_text if arxiv_text is not None else url
+    if arxiv_text is not None and identifiers.arxiv_id(arxiv_text) is None:
+        raise click.BadParameter(f"{arxiv_text!r} is not an arXiv id or link", param_hint="--arxiv")
+    lookup = _arxiv_lookup(config, arxiv_api, offline)
+    day = today.date() if today is not None else dt.date.today()
+    try:
+        created = new_entry(config, cast(Kind, kind), today=day, link=link, week=week, lookup=lookup)
+    except AlreadyInArchive as exc:
+        shown = Reporter(config.root).display_path(exc.where.path)
+        raise _fail(f"{exc.canonical} is already in the archive: {shown}:{exc.where.line}", EXIT_PROBLEMS) from None
+    except NoSuchPaper as exc:
+        raise _fail(str(exc), EXIT_PROBLEMS) from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    for note in created.notes:
+        click.echo(f"ghdigest: note: {note}", err=True)
+    title = created.fields.get("title")
+    click.echo(f"ghdigest: created {_shown(created.path)}" + (f": {title}" if title else ""), err=True)
+    click.echo(_shown(created.path))
+    if edit:
+        click.edit(filename=str(created.path))
+
+
+@main.command(name="enrich")
+@ROOT_ARGUMENT
+@click.option("--dry-run", is_flag=True, help="Show what would be added; write nothing.")
+@OFFLINE_OPTION
+@ARXIV_API_OPTION
+@handle_errors
+def enrich_command(root: Path | None, dry_run: bool, offline: bool, arxiv_api: str | None) -> None:
+    """Fill in the missing title, authors and submitted date of entries that link to arXiv.
+
+    Only fields an entry does not have are added, at the end of its file; nothing a person wrote
+    changes, and running it again changes nothing. arXiv is asked in batches of 100 ids, at
+    most one request every 3 seconds, and only about papers not already in .ghdigest/arxiv.json.
+    """
+    from ghdigest.curate import enrich
+
+    config = _config(root)
+    report = enrich(config, lookup=_arxiv_lookup(config, arxiv_api, offline), dry_run=dry_run)
+    reporter = Reporter(config.root)
+    reporter.emit(report.problems, err=True)
+    for note in report.notes:
+        click.echo(f"ghdigest: note: {note}", err=True)
+    for path, added in report.added.items():
+        click.echo(f"{reporter.display_path(path)}: + {', '.join(added)}")
+    verb = "would fill" if dry_run else "filled"
+    click.echo(f"ghdigest: {verb} missing fields in {len(report.added)} entry file(s)", err=True)
+
+
+@main.command(name="status")
+@ROOT_ARGUMENT
+@click.option(
+    "--week", "week_id", metavar="WEEK", default=None, help="The week, such as 2020-W38 (default: this week)."
+)
+@format_option("a table per section, then what is not ready", "the whole state on stdout")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True)
+@handle_errors
+def status_command(root: Path | None, week_id: str | None, output_format: str, today: dt.datetime | None) -> None:
+    """The week at a glance: entries per section, editor's picks, and what is not ready yet.
+
+    Not ready: no headline, no summary, a paper without a link, or a link that the last
+    check-links run did not find ok (or never checked). Skipped entries are only counted.
+    """
+    from ghdigest.curate import week_state
+    from ghdigest.links.cache import default_cache_path
+    from ghdigest.links.check import known_link_state
+
+    config = _config(root)
+    try:
+        week = config.parse_week(week_id) if week_id else config.week_of((today or dt.datetime.now()).date())
+    except WeekError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    content = load_content(config)
+    links = known_link_state(config, default_cache_path(config.root, config.settings.links.cache))
+    state = week_state(content, week, links)
+    reporter = Reporter(config.root)
+    entries = state.entries
+    picks = sum(1 for entry in entries if entry.pick)
+    not_ready = [entry for entry in entries if entry.missing]
+    if output_format == "json":
+        payload = {
+            "week": week.id,
+            "start": week.start.isoformat(),
+            "end": week.end.isoformat(),
+            "totals": {"entries": len(entries), "picks": picks, "not_ready": len(not_ready), "skipped": state.skipped},
+            "sections": [
+                {
+                    "id": section.id,
+                    "title": section.title,
+                    "entries": [
+                        {
+                            "path": reporter.display_path(entry.path),
+                            "kind": entry.kind,
+                            "status": entry.status,
+                            "headline": entry.headline,
+                            "pick": entry.pick,
+                            "missing": list(entry.missing),
+                        }
+                        for entry in section.entries
+                    ],
+                }
+                for section in state.sections
+            ],
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{week.id} ({week.start.isoformat()} to {week.end.isoformat()}): {len(entries)} entries, "
+        f"{picks} pick{'s' * (picks != 1)}, {len(not_ready)} not ready"
+        + (f", {state.skipped} skipped" if state.skipped else "")
+    )
+    width = max([len("section"), *(len(section.title) for section in state.sections)])
+    click.echo("")
+    click.echo(f"{'section':<{width}}  entries  picks  not ready")
+    for section in state.sections:
+        ready = sum(1 for entry in section.entries if entry.missing)
+        section_picks = sum(1 for entry in section.entries if entry.pick)
+        click.echo(f"{section.title:<{width}}  {len(section.entries):>7}  {section_picks:>5}  {ready:>9}")
+    if not_ready:
+        click.echo("")
+        click.echo("not ready:")
+        for entry in not_ready:
+            name = one_line_message(entry.headline or "(no headline)")
+            click.echo(f"  {reporter.display_path(entry.path)}  {name}: {', '.join(entry.missing)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 # New-style ids (since 2007): YYMM.NNNN or YYMM.NNNNN; old-style: archive(.SUBJ)/YYMMNNN.
@@ -165,3 +166,16 @@ def url_to_check(url: str) -> str:
     query = "&".join(kept)
     path = parts.path or "/"
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A file-name part from a headline or title: lower-case ASCII words joined by '-', '' when none."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.findall(r"[a-z0-9]+", ascii_text)
+    out = ""
+    for word in words:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > limit:
+            break
+        out = candidate
+    return out or (words[0][:limit] if words else "")

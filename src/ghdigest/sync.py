@@ -27,7 +27,6 @@ import hashlib
 import json
 import re
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,22 +217,9 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).hexdigest()[:32]
 
 
-def slug(text: str, limit: int = 60) -> str:
-    """A file-name part from a headline: lower-case ASCII words joined by '-', '' when none."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    words = re.findall(r"[a-z0-9]+", ascii_text)
-    out = ""
-    for word in words:
-        candidate = f"{out}-{word}" if out else word
-        if len(candidate) > limit:
-            break
-        out = candidate
-    return out or (words[0][:limit] if words else "")
-
-
 def entry_file_name(number: int, fields: dict[str, Any]) -> str:
     """``<number>-<slug>.yml`` from the entry's headline or title, or ``<number>.yml``."""
-    name = slug(str(fields.get("headline") or fields.get("title") or ""))
+    name = identifiers.slug(str(fields.get("headline") or fields.get("title") or ""))
     return f"{number}-{name}.yml" if name else f"{number}.yml"
 
 

@@ -237,3 +237,22 @@ def dump_document(data: Mapping[str, Any]) -> str:
     stream = io.StringIO()
     yaml.dump(_for_writing(data), stream)
     return stream.getvalue()
+
+
+def with_fields_added(text: str, fields: Mapping[str, Any]) -> str:
+    """``text`` (one YAML mapping) with ``fields`` added: appended at its end, all else kept byte for byte.
+
+    When appending cannot give the right data (a mapping written in flow style, say), the whole
+    document is written anew instead, without its comments. Raises DocumentError for bad YAML.
+    """
+    before = parse_document(text, "").data
+    if not isinstance(before, dict):
+        raise DocumentError(_diagnostic("", 1, 1, "not-a-mapping", "the document is not a mapping"))
+    merged = {**before, **fields}
+    appended = (text if text.endswith("\n") or not text else text + "\n") + dump_document(dict(fields))
+    try:
+        if parse_document(appended, "").data == merged:
+            return appended
+    except DocumentError:
+        pass
+    return dump_document(merged)

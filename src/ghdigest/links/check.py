@@ -337,3 +337,26 @@ def check_links(
     checked = tuple(CheckedLink(link, outcomes[link.key]) for link in found)
     report = LinkReport(checked, skipped_unchanged=skipped, excluded=len(collector.excluded), notes=tuple(run.notes))
     return report, problems
+
+
+def known_link_state(config: Config, cache_path: Path) -> Callable[[str], str | None]:
+    """What the last checks found for a link, from the cache: None when ok, else a short phrase."""
+    request = LinkCheckRequest(settings=config.settings.links, config=config, cache_path=cache_path)
+    collector = _collector(request)
+    cache = LinkCache(cache_path)
+
+    def state(url: str) -> str | None:
+        resolution = collector.resolve(url)
+        if resolution is None:
+            return None  # excluded from checks by the settings
+        if resolution.decided is not None:
+            verdict = resolution.decided.verdict
+            return None if verdict is Verdict.OK else f"link {verdict.value}"
+        if resolution.key.startswith("arxiv:") and not config.settings.links.arxiv.lookup:
+            return None  # arXiv ids are checked offline, and this one is well-formed
+        cached = cache.entries.get(resolution.key)
+        if cached is None:
+            return "link not checked"
+        return None if cached.outcome.verdict is Verdict.OK else f"link {cached.outcome.verdict.value}"
+
+    return state

@@ -15,11 +15,9 @@ import collections
 import contextlib
 import datetime as dt
 import json
-import re
 import socket
 import time
 import urllib.request
-import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +28,7 @@ import aiohttp.abc
 import aiohttp.resolver
 from yarl import URL
 
-from ghdigest import identifiers
+from ghdigest import arxiv
 from ghdigest.errors import one_line_message
 from ghdigest.links.model import Outcome, Verdict
 from ghdigest.links.policy import (
@@ -49,7 +47,6 @@ ARXIV_BATCH = 100
 _DRAIN_LIMIT = 256 * 1024
 #: A body that is parsed (arXiv's Atom, the handle API's JSON) may be at most this long.
 _BODY_LIMIT = 8 * 1024 * 1024
-_ATOM = "{http://www.w3.org/2005/Atom}"
 #: Transient failures (a reset connection) are tried once more; nothing else is repeated blindly.
 _RESETS_RETRIED = 1
 #: How many times one request may wait for a Retry-After.
@@ -442,19 +439,52 @@ class RemoteChecker:
 
         await asyncio.gather(*(one(doi) for doi in dois))
 
+    def _arxiv_gate(self, api: str) -> HostGate:
+        """A gate of its own for the export API: one request at a time, 3 s apart, whatever else the host serves."""
+        host = (urlsplit(api).hostname or "").lower()
+        return self._gates.setdefault(
+            f"{host} (arXiv API)", HostGate(1, max(ARXIV_SPACING, self.settings.policy.limits(host).spacing))
+        )
+
+    async def fetch_arxiv(self, ids: list[str], retries: int, backoff: float) -> list[arxiv.Feed]:
+        """The export API's answers for ``ids``, a batch per request; 503s and dropped connections are retried.
+
+        Raises ArxivError when arXiv cannot be asked or answers something else than a feed.
+        """
+        api = self.settings.arxiv_api
+        assert api is not None
+        gate = self._arxiv_gate(api)
+        separator = "&" if "?" in api else "?"
+        feeds = []
+        for start in range(0, len(ids), ARXIV_BATCH):
+            batch = [arxiv.query_id(identifier) for identifier in ids[start : start + ARXIV_BATCH]]
+            url = f"{api}{separator}id_list={','.join(batch)}&max_results={len(batch)}"
+            for attempt in range(retries + 1):
+                answer = await self._ask("GET", url, want_body=True, gate=gate)
+                if isinstance(answer, _Answer) and answer.status == 200:
+                    try:
+                        feeds.append(arxiv.parse_feed(answer.body or b""))
+                    except ValueError as exc:
+                        raise arxiv.ArxivError(f"arXiv's answer is unreadable: {exc}") from None
+                    break
+                if isinstance(answer, _Failure):
+                    problem, transient = answer.outcome.reason, answer.outcome.verdict is Verdict.UNKNOWN
+                else:
+                    problem, transient = status_text(answer.status), answer.status in (429, 500, 502, 503, 504)
+                if not transient or attempt == retries:
+                    raise arxiv.ArxivError(f"arXiv's API at {api} could not be asked: {problem}")
+                await asyncio.sleep(backoff * 2**attempt)  # arXiv asks clients to back off on 503
+        return feeds
+
     async def check_arxiv(self, ids: list[str], done: Callable[[str, Outcome], None]) -> None:
         """Look arXiv ids up in batches through the export API; report each with ``done(id, outcome)``."""
         api = self.settings.arxiv_api
         assert api is not None
-        host = (urlsplit(api).hostname or "").lower()
-        # A gate of its own: one request at a time, 3 s apart, whatever else that host serves.
-        gate = self._gates.setdefault(
-            f"{host} (arXiv API)", HostGate(1, max(ARXIV_SPACING, self.settings.policy.limits(host).spacing))
-        )
+        gate = self._arxiv_gate(api)
         for start in range(0, len(ids), ARXIV_BATCH):
             batch = ids[start : start + ARXIV_BATCH]
             separator = "&" if "?" in api else "?"
-            asked = ",".join(dict.fromkeys(_arxiv_query_id(identifier) for identifier in batch))
+            asked = ",".join(dict.fromkeys(arxiv.query_id(identifier) for identifier in batch))
             url = f"{api}{separator}id_list={asked}&max_results={len(batch)}"
             answer = await self._ask("GET", url, want_body=True, gate=gate)
             for identifier, outcome in _arxiv_outcomes(batch, answer).items():
@@ -478,11 +508,6 @@ def _doi_outcome(doi: str, answer: _Answer | _Failure) -> Outcome:
     return Outcome(Verdict.UNKNOWN, f"handle API: {reason}", answer.status)
 
 
-def _arxiv_query_id(identifier: str) -> str:
-    """The id as arXiv's API knows it: old ids lose their subject class (``math.GT/0309136`` → ``math/0309136``)."""
-    return re.sub(r"^([a-z-]+)\.[A-Z]{2}/", r"\1/", identifier)
-
-
 def _arxiv_outcomes(batch: list[str], answer: _Answer | _Failure) -> dict[str, Outcome]:
     if isinstance(answer, _Failure):
         return dict.fromkeys(batch, answer.outcome)
@@ -490,27 +515,17 @@ def _arxiv_outcomes(batch: list[str], answer: _Answer | _Failure) -> dict[str, O
         _, reason = verdict_for_status(answer.status)
         return dict.fromkeys(batch, Outcome(Verdict.UNKNOWN, f"arXiv API: {reason}", answer.status))
     try:
-        feed = ElementTree.fromstring(answer.body or b"")
-    except ElementTree.ParseError as exc:
+        feed = arxiv.parse_feed(answer.body or b"")
+    except ValueError as exc:
         return dict.fromkeys(batch, Outcome(Verdict.UNKNOWN, f"arXiv API: unreadable answer ({exc})"))
-    found: set[str] = set()
-    error = None
-    for entry in feed.iter(f"{_ATOM}entry"):
-        text = (entry.findtext(f"{_ATOM}id") or "").strip()
-        if "/api/errors" in text:  # the API refused the request as a whole (such as one malformed id)
-            error = (entry.findtext(f"{_ATOM}summary") or "an error").strip()
-            continue
-        identifier = identifiers.arxiv_id(text)
-        if identifier:
-            found.add(_arxiv_query_id(identifier))
     outcomes = {}
     for identifier in batch:
-        if _arxiv_query_id(identifier) in found:
+        if arxiv.query_id(identifier) in feed.records:
             outcomes[identifier] = Outcome(
                 Verdict.OK, "paper found (arXiv API)", 200, f"https://arxiv.org/abs/{identifier}"
             )
-        elif error is not None:
-            outcomes[identifier] = Outcome(Verdict.UNKNOWN, f"arXiv API: {one_line_message(error)[:200]}", 200)
+        elif feed.error is not None:
+            outcomes[identifier] = Outcome(Verdict.UNKNOWN, f"arXiv API: {one_line_message(feed.error)[:200]}", 200)
         else:
             outcomes[identifier] = Outcome(Verdict.BROKEN, "no such paper (arXiv API)", 200)
     return outcomes
@@ -553,3 +568,36 @@ def check_remote(
     if not (urls or arxiv_ids or dois):
         return {}
     return asyncio.run(_check_all(urls, arxiv_ids, dois, settings, progress))
+
+
+def fetch_arxiv_feeds(
+    ids: list[str],
+    *,
+    api: str,
+    user_agent: str,
+    timeout: float = 30,
+    retries: int = 3,
+    backoff: float | None = None,
+    resolve: Mapping[str, str] | None = None,
+) -> list[arxiv.Feed]:
+    """Ask arXiv's export API about ``ids`` (batched, one request at a time, 3 s apart); ArxivError on failure.
+
+    A 503 (or a dropped connection) is asked again up to ``retries`` times, ``backoff`` seconds
+    later and twice as long each time (default: the 3 s arXiv asks for between requests).
+    """
+    settings = RemoteSettings(
+        policy=HostPolicy({}, 1, ARXIV_SPACING),
+        timeout=timeout,
+        max_concurrency=1,
+        max_redirects=5,
+        retry_wait=60,
+        user_agent=user_agent,
+        arxiv_api=api,
+        resolve=resolve or {},
+    )
+
+    async def run() -> list[arxiv.Feed]:
+        async with RemoteChecker(settings) as checker:
+            return await checker.fetch_arxiv(ids, retries, ARXIV_SPACING if backoff is None else backoff)
+
+    return asyncio.run(run()) if ids else []

@@ -1,0 +1,184 @@
+"""arXiv metadata: what the export API says about papers, read from its Atom answers and kept on disk.
+
+Pure parsing and a small JSON store; the requests themselves are made by ``links.http``
+(one request at a time, 3 s apart, batches of ids, retries on 503), so that the same paper is
+never asked twice and ``--offline`` can work from the store alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ghdigest import identifiers
+from ghdigest.errors import GhdigestError
+from ghdigest.output import write_text_atomic
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ARXIV = "{http://arxiv.org/schemas/atom}"
+STORE_VERSION = 1
+_WITHDRAWN = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
+
+
+class ArxivError(GhdigestError):
+    """arXiv could not be asked (network, an error answer), or the store cannot be used."""
+
+
+@dataclass(frozen=True)
+class ArxivRecord:
+    """One paper as arXiv describes it (its latest version unless a version was asked for)."""
+
+    id: str
+    """Versionless id, such as ``2009.03393`` or ``hep-th/9901001``."""
+    version: int | None
+    title: str
+    authors: tuple[str, ...]
+    submitted: str
+    """Date of the first version, YYYY-MM-DD."""
+    updated: str
+    abstract: str
+    categories: tuple[str, ...]
+    """Primary category first."""
+    withdrawn: bool
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What one answer of the export API holds: records by versionless id, or the error it reports."""
+
+    records: dict[str, ArxivRecord]
+    error: str | None = None
+
+
+def _text(element: ElementTree.Element, tag: str) -> str:
+    return " ".join((element.findtext(tag) or "").split())
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return ""
+
+
+def query_id(identifier: str) -> str:
+    """The id as arXiv's API knows it: old ids lose their subject class (``math.GT/0309136`` → ``math/0309136``)."""
+    return re.sub(r"^([a-z-]+)\.[A-Z]{2}/", r"\1/", identifier)
+
+
+def parse_feed(body: bytes) -> Feed:
+    """The records of an export API answer; ValueError when it is not an Atom feed."""
+    try:
+        feed = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"not an Atom feed: {exc}") from None
+    records: dict[str, ArxivRecord] = {}
+    error = None
+    for entry in feed.iter(f"{_ATOM}entry"):
+        link = _text(entry, f"{_ATOM}id")
+        if "/api/errors" in link:  # the API refused the request as a whole (such as one malformed id)
+            error = _text(entry, f"{_ATOM}summary") or "an error"
+            continue
+        identifier = identifiers.arxiv_id(link)
+        if identifier is None:
+            continue
+        version = re.search(r"v([0-9]+)$", link)
+        abstract = _text(entry, f"{_ATOM}summary")
+        comment = _text(entry, f"{_ARXIV}comment")
+        primary = entry.find(f"{_ARXIV}primary_category")
+        categories = [c.get("term", "") for c in entry.findall(f"{_ATOM}category")]
+        if primary is not None and primary.get("term"):
+            categories.insert(0, primary.get("term", ""))
+        records[query_id(identifier)] = ArxivRecord(
+            id=identifier,
+            version=int(version.group(1)) if version else None,
+            title=_text(entry, f"{_ATOM}title"),
+            authors=tuple(name for name in (_text(a, f"{_ATOM}name") for a in entry.findall(f"{_ATOM}author")) if name),
+            submitted=_date(_text(entry, f"{_ATOM}published")),
+            updated=_date(_text(entry, f"{_ATOM}updated")),
+            abstract=abstract,
+            categories=tuple(dict.fromkeys(c for c in categories if c)),
+            withdrawn=bool(_WITHDRAWN.search(comment)) or abstract.lower().startswith("this paper has been withdrawn"),
+        )
+    return Feed(records, error)
+
+
+class ArxivStore:
+    """Records already fetched, in one JSON file: a paper is never asked about twice.
+
+    Ids arXiv did not know are not kept: a paper announced tomorrow must be found tomorrow.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.records: dict[str, ArxivRecord] = {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            raise ArxivError(f"cannot read the arXiv store {path}: {exc}") from None
+        if not isinstance(data, dict) or data.get("version") != STORE_VERSION:
+            raise ArxivError(f"{path} is not an arXiv store this ghdigest can read")
+        for key, value in data.get("records", {}).items():
+            try:
+                self.records[key] = ArxivRecord(
+                    **{**value, "authors": tuple(value["authors"]), "categories": tuple(value["categories"])}
+                )
+            except (TypeError, KeyError):
+                continue
+
+    def save(self) -> None:
+        """Write the store whole (temporary file, then rename)."""
+        payload = {
+            "version": STORE_VERSION,
+            "records": {key: asdict(self.records[key]) for key in sorted(self.records)},
+        }
+        try:
+            write_text_atomic(self.path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise ArxivError(f"cannot write the arXiv store {self.path}: {exc.strerror or exc}") from None
+
+
+Fetch = Callable[[list[str]], Iterable[Feed]]
+"""Asks the export API about ids (in batches) and yields one Feed per answer; raises ArxivError."""
+
+
+def lookup(ids: Iterable[str], store: ArxivStore, fetch: Fetch | None) -> Mapping[str, ArxivRecord | None]:
+    """The record of each id (None: arXiv has no such paper); only ids the store lacks are fetched.
+
+    ``fetch`` None works offline: ids the store lacks are left out of the answer.
+    """
+    wanted = list(dict.fromkeys(query_id(identifier) for identifier in ids))
+    answer: dict[str, ArxivRecord | None] = {i: store.records[i] for i in wanted if i in store.records}
+    unknown = [i for i in wanted if i not in store.records]
+    if unknown and fetch is not None:
+        found: dict[str, ArxivRecord] = {}
+        for feed in fetch(unknown):
+            if feed.error is not None:
+                raise ArxivError(f"arXiv refused the request: {feed.error}")
+            found.update(feed.records)
+        for identifier in unknown:
+            answer[identifier] = found.get(identifier)
+        if found:
+            store.records.update(found)
+            store.save()
+    return answer
+
+
+def record_fields(record: ArxivRecord) -> dict[str, Any]:
+    """Entry fields a record fills: title, url, authors, submitted, topics (the categories)."""
+    fields: dict[str, Any] = {
+        "title": record.title,
+        "url": f"https://arxiv.org/abs/{record.id}",
+        "authors": list(record.authors),
+        "submitted": record.submitted,
+        "topics": list(record.categories),
+    }
+    return {key: value for key, value in fields.items() if value}
