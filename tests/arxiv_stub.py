@@ -148,6 +148,8 @@ class ArxivStub:
     papers: dict[str, Paper] = field(default_factory=lambda: dict(PAPERS))
     requests: list[str] = field(default_factory=list)
     fail_next: int = 0
+    retry_after: str | None = None
+    """Sent with each 503, when set."""
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -167,8 +169,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def _send(self, status: int, body: bytes) -> None:
+    def _send(self, status: int, body: bytes, retry_after: str | None = None) -> None:
         self.send_response(status)
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
         self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -185,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"not here")
             return
         if failing:
-            self._send(503, b"Service Unavailable")
+            self._send(503, b"Service Unavailable", stub.retry_after)
             return
         query = parse_qs(parts.query)
         ids = [i for i in query.get("id_list", [""])[0].split(",") if i]

@@ -62,15 +62,28 @@ def test_five_digit_arxiv_ids(spelling: str) -> None:
         ("http://xxx.lanl.gov/abs/hep-th/9901001", "arxiv:hep-th/9901001"),
         ("hep-th/9901001", "arxiv:hep-th/9901001"),
         ("arXiv:hep-th/9901001v3", "arxiv:hep-th/9901001"),
-        ("math.GT/0309136", "arxiv:math.GT/0309136"),
-        ("math.GT/0309136v1", "arxiv:math.GT/0309136"),
-        ("https://arxiv.org/abs/math.GT/0309136", "arxiv:math.GT/0309136"),
+        ("math.GT/0309136", "arxiv:math/0309136"),
+        ("math.GT/0309136v1", "arxiv:math/0309136"),
+        ("https://arxiv.org/abs/math.GT/0309136", "arxiv:math/0309136"),
         ("https://arxiv.org/abs/math/0309136", "arxiv:math/0309136"),
     ],
 )
 def test_old_style_arxiv_ids(spelling: str, expected: str) -> None:
     assert canonical_id(spelling) == expected
     assert arxiv_id(spelling) == expected.removeprefix("arxiv:")
+
+
+@pytest.mark.parametrize(
+    ("spelling", "expected"),
+    [
+        ("https://doi.org/10.48550/arXiv.2009.03393", "arxiv:2009.03393"),  # arXiv's own DOI is the paper
+        ("doi:10.48550/ARXIV.hep-th/9901001", "arxiv:hep-th/9901001"),
+        ("https://doi.org/10.1000/ABC/", "doi:10.1000/abc"),
+        ("https://dx.doi.org/10.1000/abc", "doi:10.1000/abc"),
+    ],
+)
+def test_dois_of_one_paper(spelling: str, expected: str) -> None:
+    assert canonical_id(spelling) == expected
 
 
 def test_different_arxiv_papers_have_different_ids() -> None:
@@ -81,8 +94,8 @@ def test_different_arxiv_papers_have_different_ids() -> None:
         "https://arxiv.org/abs/2101.0001",
         "https://arxiv.org/abs/hep-th/9901001",
         "https://arxiv.org/abs/hep-ph/9901001",
-        "https://arxiv.org/abs/math.GT/0309136",
-        "https://arxiv.org/abs/math/0309136",
+        "https://arxiv.org/abs/math/0309136",  # the same paper as math.GT/0309136: numbers are per archive
+        "https://arxiv.org/abs/math/0309137",
     ]
     assert len({canonical_id(paper) for paper in papers}) == len(papers)
 

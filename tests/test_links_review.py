@@ -269,3 +269,20 @@ def test_file_places_are_shown_from_the_current_folder_also_beside_a_root(
     assert result.exit_code == 1, result.stderr
     places = sorted(place["path"] for link in json.loads(result.stdout)["links"] for place in link["locations"])
     assert places == [f"{root.name}/docs/a.md", f"{root.name}/issues/0001-a.yml"]
+
+
+def test_spacing_is_between_links_and_a_links_next_step_follows_at_once() -> None:
+    clock = [0.0]
+    starts: list[tuple[str, float]] = []
+
+    async def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    async def scenario() -> None:
+        gate = HostGate(4, spacing=10, clock=lambda: clock[0], sleep=sleep)
+        for name, urgent in (("first link", False), ("its GET", True), ("second link", False), ("its hop", True)):
+            async with gate.turn(urgent=urgent):
+                starts.append((name, clock[0]))
+
+    asyncio.run(scenario())
+    assert starts == [("first link", 0.0), ("its GET", 0.0), ("second link", 10.0), ("its hop", 10.0)]

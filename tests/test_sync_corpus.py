@@ -452,7 +452,7 @@ def test_arxiv_ids_written_as_text() -> None:
     assert parse("arXiv:2111.06377\n\n## どんなもの?\n\nx")["url"] == "https://arxiv.org/abs/2111.06377"
     assert parse("論文はarXiv:2305.18290です")["url"] == "https://arxiv.org/abs/2305.18290"
     assert parse("see arxiv:hep-th/9901001v2 too")["url"] == "https://arxiv.org/abs/hep-th/9901001"
-    assert parse(with_link("arXiv:math.GT/0309136v1"))["url"] == "https://arxiv.org/abs/math.GT/0309136"
+    assert parse(with_link("arXiv:math.GT/0309136v1"))["url"] == "https://arxiv.org/abs/math/0309136"
     # Ids without "arXiv:" in prose stay text: version numbers and dates look alike.
     assert "url" not in parse("# TL;DR\n\nRelease 2009.03393 of the tool.")
     # In text order: the explicit id on the first line beats a related paper further down.

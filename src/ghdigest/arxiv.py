@@ -57,7 +57,9 @@ class Feed:
 
 
 def _text(element: ElementTree.Element, tag: str) -> str:
-    return " ".join((element.findtext(tag) or "").split())
+    """The text of the child ``tag``, markup inside it included, on one line."""
+    child = element.find(tag)
+    return " ".join("".join(child.itertext()).split()) if child is not None else ""
 
 
 def _date(text: str) -> str:
@@ -92,9 +94,9 @@ def parse_feed(body: bytes) -> Feed:
         abstract = _text(entry, f"{_ATOM}summary")
         comment = _text(entry, f"{_ARXIV}comment")
         primary = entry.find(f"{_ARXIV}primary_category")
-        categories = [c.get("term", "") for c in entry.findall(f"{_ATOM}category")]
-        if primary is not None and primary.get("term"):
-            categories.insert(0, primary.get("term", ""))
+        categories = [c.get("term", "").strip() for c in entry.findall(f"{_ATOM}category")]
+        if primary is not None:
+            categories.insert(0, primary.get("term", "").strip())
         records[query_id(identifier)] = ArxivRecord(
             id=identifier,
             version=int(version.group(1)) if version else None,
@@ -109,30 +111,61 @@ def parse_feed(body: bytes) -> Feed:
     return Feed(records, error)
 
 
+def _stored_record(value: Any) -> ArxivRecord | None:
+    """A record read back from the store, or None when it is not one this version wrote."""
+    if not isinstance(value, dict):
+        return None
+    texts = ("id", "title", "submitted", "updated", "abstract")
+    lists = ("authors", "categories")
+    if not (
+        all(isinstance(value.get(name), str) for name in texts)
+        and all(isinstance(value.get(name), list) and all(isinstance(i, str) for i in value[name]) for name in lists)
+        and (value.get("version") is None or type(value.get("version")) is int)
+        and isinstance(value.get("withdrawn"), bool)
+    ):
+        return None
+    return ArxivRecord(
+        id=value["id"],
+        version=value.get("version"),
+        title=value["title"],
+        authors=tuple(value["authors"]),
+        submitted=value["submitted"],
+        updated=value["updated"],
+        abstract=value["abstract"],
+        categories=tuple(value["categories"]),
+        withdrawn=value["withdrawn"],
+    )
+
+
 class ArxivStore:
     """Records already fetched, in one JSON file: a paper is never asked about twice.
 
-    Ids arXiv did not know are not kept: a paper announced tomorrow must be found tomorrow.
+    Ids arXiv did not know are not kept: a paper announced tomorrow must be found tomorrow. A
+    file that cannot be read is noted (``problem``) and started afresh, as a cache should be.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.records: dict[str, ArxivRecord] = {}
+        self.problem: str | None = None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return
         except (OSError, ValueError) as exc:
-            raise ArxivError(f"cannot read the arXiv store {path}: {exc}") from None
-        if not isinstance(data, dict) or data.get("version") != STORE_VERSION:
-            raise ArxivError(f"{path} is not an arXiv store this ghdigest can read")
-        for key, value in data.get("records", {}).items():
-            try:
-                self.records[key] = ArxivRecord(
-                    **{**value, "authors": tuple(value["authors"]), "categories": tuple(value["categories"])}
-                )
-            except (TypeError, KeyError):
-                continue
+            self.problem = f"the arXiv store {path} is unreadable ({exc}); starting afresh"
+            return
+        if (
+            not isinstance(data, dict)
+            or data.get("version") != STORE_VERSION
+            or not isinstance(data.get("records"), dict)
+        ):
+            self.problem = f"{path} is not an arXiv store this ghdigest reads; starting afresh"
+            return
+        for key, value in data["records"].items():
+            record = _stored_record(value)
+            if record is not None:
+                self.records[key] = record
 
     def save(self) -> None:
         """Write the store whole (temporary file, then rename)."""
@@ -146,8 +179,8 @@ class ArxivStore:
             raise ArxivError(f"cannot write the arXiv store {self.path}: {exc.strerror or exc}") from None
 
 
-Fetch = Callable[[list[str]], Iterable[Feed]]
-"""Asks the export API about ids (in batches) and yields one Feed per answer; raises ArxivError."""
+Fetch = Callable[[list[str], Callable[[Feed], None]], None]
+"""Asks the export API about ids (in batches), handing each answer's Feed on as it comes; raises ArxivError."""
 
 
 def lookup(ids: Iterable[str], store: ArxivStore, fetch: Fetch | None) -> Mapping[str, ArxivRecord | None]:
@@ -155,20 +188,26 @@ def lookup(ids: Iterable[str], store: ArxivStore, fetch: Fetch | None) -> Mappin
 
     ``fetch`` None works offline: ids the store lacks are left out of the answer.
     """
-    wanted = list(dict.fromkeys(query_id(identifier) for identifier in ids))
-    answer: dict[str, ArxivRecord | None] = {i: store.records[i] for i in wanted if i in store.records}
-    unknown = [i for i in wanted if i not in store.records]
+    given = list(dict.fromkeys(ids))
+    unknown = list(dict.fromkeys(query_id(i) for i in given if query_id(i) not in store.records))
+    asked: set[str] = set()
     if unknown and fetch is not None:
-        found: dict[str, ArxivRecord] = {}
-        for feed in fetch(unknown):
+
+        def keep(feed: Feed) -> None:  # each answer is kept at once: a later failure loses none of it
             if feed.error is not None:
                 raise ArxivError(f"arXiv refused the request: {feed.error}")
-            found.update(feed.records)
-        for identifier in unknown:
-            answer[identifier] = found.get(identifier)
-        if found:
-            store.records.update(found)
+            store.records.update(feed.records)
             store.save()
+
+        fetch(unknown, keep)
+        asked = set(unknown)
+    answer: dict[str, ArxivRecord | None] = {}
+    for identifier in given:
+        key = query_id(identifier)
+        if key in store.records:
+            answer[identifier] = store.records[key]
+        elif key in asked:
+            answer[identifier] = None
     return answer
 
 

@@ -721,7 +721,7 @@ def _link_settings(config: Config | None, overrides: dict[str, Any]) -> LinkSett
     type=click.FloatRange(0, 600),
     default=None,
     metavar="SECONDS",
-    help="Seconds between the starts of two requests to one host (default: 0.1).",
+    help="Seconds between starting two links on one host (default: 0.1); a link's own next step follows at once.",
 )
 @click.option(
     "--retry-wait",
@@ -915,22 +915,35 @@ OFFLINE_OPTION = click.option(
 )
 
 
-def _arxiv_lookup(config: Config, arxiv_api: str | None, offline: bool) -> Callable[[list[str]], Any]:
-    """arXiv ids → records, from the store under .ghdigest/ and, unless offline, the export API."""
-    from ghdigest.arxiv import ArxivStore, lookup
-    from ghdigest.links.check import default_user_agent
-    from ghdigest.links.http import fetch_arxiv_feeds
+class _ArxivLookup:
+    """arXiv ids → records, from the store under .ghdigest/ (opened when first needed) and, unless offline, the API."""
 
-    if arxiv_api is not None and identifiers.url_problem(arxiv_api):
-        raise click.BadParameter(identifiers.url_problem(arxiv_api) or "", param_hint="--arxiv-api")
-    api = arxiv_api or config.settings.links.arxiv.api
-    store = ArxivStore(config.root / ".ghdigest" / "arxiv.json")
-    agent = config.settings.links.user_agent or default_user_agent(config)
+    def __init__(self, config: Config, arxiv_api: str | None, offline: bool) -> None:
+        from ghdigest.links.check import default_user_agent
 
-    def fetch(ids: list[str]) -> Any:
-        return fetch_arxiv_feeds(ids, api=api, user_agent=agent)
+        if arxiv_api is not None and identifiers.url_problem(arxiv_api):
+            raise click.BadParameter(identifiers.url_problem(arxiv_api) or "", param_hint="--arxiv-api")
+        self.api = arxiv_api or config.settings.links.arxiv.api
+        self.path = config.root / ".ghdigest" / "arxiv.json"
+        self.agent = config.settings.links.user_agent or default_user_agent(config)
+        self.offline = offline
+        self.store: Any = None
 
-    return lambda ids: lookup(ids, store, None if offline else fetch)
+    def __call__(self, ids: list[str]) -> Any:
+        from ghdigest.arxiv import ArxivStore, lookup
+        from ghdigest.links.http import fetch_arxiv_feeds
+
+        if self.store is None:
+            self.store = ArxivStore(self.path)
+
+        def fetch(wanted: list[str], on_feed: Callable[[Any], None]) -> None:
+            fetch_arxiv_feeds(wanted, on_feed, api=self.api, user_agent=self.agent)
+
+        return lookup(ids, self.store, None if self.offline else fetch)
+
+    def notes(self) -> list[str]:
+        """What the curator should know about the store (unreadable, started afresh)."""
+        return [self.store.problem] if self.store is not None and self.store.problem else []
 
 
 @main.command(name="new")
@@ -981,7 +994,7 @@ def new_command(
     link = arxiv_text if arxiv_text is not None else url
     if arxiv_text is not None and identifiers.arxiv_id(arxiv_text) is None:
         raise click.BadParameter(f"{arxiv_text!r} is not an arXiv id or link", param_hint="--arxiv")
-    lookup = _arxiv_lookup(config, arxiv_api, offline)
+    lookup = _ArxivLookup(config, arxiv_api, offline)
     day = today.date() if today is not None else dt.date.today()
     try:
         created = new_entry(config, cast(Kind, kind), today=day, link=link, week=week, lookup=lookup)
@@ -992,7 +1005,7 @@ def new_command(
         raise _fail(str(exc), EXIT_PROBLEMS) from None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--url") from None
-    for note in created.notes:
+    for note in [*lookup.notes(), *created.notes]:
         click.echo(f"ghdigest: note: {note}", err=True)
     title = created.fields.get("title")
     click.echo(f"ghdigest: created {_shown(created.path)}" + (f": {title}" if title else ""), err=True)
@@ -1003,7 +1016,7 @@ def new_command(
 
 @main.command(name="enrich")
 @ROOT_ARGUMENT
-@click.option("--dry-run", is_flag=True, help="Show what would be added; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what would be added; change no entry file.")
 @OFFLINE_OPTION
 @ARXIV_API_OPTION
 @handle_errors
@@ -1017,15 +1030,21 @@ def enrich_command(root: Path | None, dry_run: bool, offline: bool, arxiv_api: s
     from ghdigest.curate import enrich
 
     config = _config(root)
-    report = enrich(config, lookup=_arxiv_lookup(config, arxiv_api, offline), dry_run=dry_run)
+    lookup = _ArxivLookup(config, arxiv_api, offline)
+    report = enrich(config, lookup=lookup, dry_run=dry_run)
     reporter = Reporter(config.root)
     reporter.emit(report.problems, err=True)
-    for note in report.notes:
+    for note in lookup.notes():
         click.echo(f"ghdigest: note: {note}", err=True)
+    for path, note in report.notes:
+        click.echo(f"ghdigest: note: {reporter.display_path(path)}: {note}", err=True)
     for path, added in report.added.items():
         click.echo(f"{reporter.display_path(path)}: + {', '.join(added)}")
     verb = "would fill" if dry_run else "filled"
     click.echo(f"ghdigest: {verb} missing fields in {len(report.added)} entry file(s)", err=True)
+    if any(problem.is_error for problem in report.problems):
+        click.echo("ghdigest: some entry files could not be read; fix them (ghdigest validate) and run again", err=True)
+        sys.exit(EXIT_PROBLEMS)
 
 
 @main.command(name="status")
@@ -1055,6 +1074,13 @@ def status_command(root: Path | None, week_id: str | None, output_format: str, t
     links = known_link_state(config, default_cache_path(config.root, config.settings.links.cache))
     state = week_state(content, week, links)
     reporter = Reporter(config.root)
+    broken_files = sorted({d.location.path for d in content.errors})
+    if broken_files:  # entries that do not load cannot be placed in a week: say so rather than leave them out
+        click.echo(
+            f"ghdigest: {len(broken_files)} content file(s) have errors and are not counted "
+            f"(ghdigest validate shows them): {', '.join(reporter.display_path(p) for p in broken_files[:5])}",
+            err=True,
+        )
     entries = state.entries
     picks = sum(1 for entry in entries if entry.pick)
     not_ready = [entry for entry in entries if entry.missing]
@@ -1086,7 +1112,8 @@ def status_command(root: Path | None, week_id: str | None, output_format: str, t
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     click.echo(
-        f"{week.id} ({week.start.isoformat()} to {week.end.isoformat()}): {len(entries)} entries, "
+        f"{week.id} ({week.start.isoformat()} to {week.end.isoformat()}): "
+        f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, "
         f"{picks} pick{'s' * (picks != 1)}, {len(not_ready)} not ready"
         + (f", {state.skipped} skipped" if state.skipped else "")
     )
@@ -1094,9 +1121,9 @@ def status_command(root: Path | None, week_id: str | None, output_format: str, t
     click.echo("")
     click.echo(f"{'section':<{width}}  entries  picks  not ready")
     for section in state.sections:
-        ready = sum(1 for entry in section.entries if entry.missing)
+        unready = sum(1 for entry in section.entries if entry.missing)
         section_picks = sum(1 for entry in section.entries if entry.pick)
-        click.echo(f"{section.title:<{width}}  {len(section.entries):>7}  {section_picks:>5}  {ready:>9}")
+        click.echo(f"{section.title:<{width}}  {len(section.entries):>7}  {section_picks:>5}  {unready:>9}")
     if not_ready:
         click.echo("")
         click.echo("not ready:")

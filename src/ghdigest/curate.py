@@ -15,12 +15,12 @@ from typing import Any
 from ghdigest import identifiers, schema
 from ghdigest.arxiv import ArxivError, ArxivRecord, record_fields
 from ghdigest.config import Config
-from ghdigest.content import Content, StoredEntry, load_content, read_documents
+from ghdigest.content import Content, read_documents
 from ghdigest.errors import Diagnostic, GhdigestError, Location
 from ghdigest.models import Kind
-from ghdigest.output import write_text_atomic
+from ghdigest.output import write_new_file, write_text_atomic
 from ghdigest.weeks import Week
-from ghdigest.yamlio import DocumentError, dump_document, load_document, with_fields_added
+from ghdigest.yamlio import dump_document, with_fields_added
 
 Lookup = Callable[[list[str]], Mapping[str, ArxivRecord | None]]
 """arXiv ids → their records (None: arXiv has no such paper; left out: not known offline)."""
@@ -51,27 +51,35 @@ class NewEntry:
     notes: tuple[str, ...] = ()
 
 
-def _where(config: Config, stored: StoredEntry) -> Location:
-    """The line of the entry's link (what makes it the same paper), else the file."""
-    try:
-        document = load_document(config.root / stored.path, stored.path)
-    except DocumentError:
-        return Location(stored.path)
-    if isinstance(document.data, dict) and "url" in document.data:
-        return document.locate(["url"])
-    return Location(stored.path, 1, 1)
+def _existing(config: Config, canonical: str) -> Location | None:
+    """Where the archive holds the paper or page with this canonical id (any entry file that reads as YAML)."""
+    documents, _ = read_documents(config)
+    for kind, document in documents:
+        url = document.data.get("url") if kind == "entry" and isinstance(document.data, dict) else None
+        if isinstance(url, str) and identifiers.url_problem(url) is None and identifiers.canonical_id(url) == canonical:
+            return document.locate(["url"])
+    return None
 
 
-def existing_entry(content: Content, canonical: str) -> StoredEntry | None:
-    """The entry holding the paper or page with this canonical id, if any."""
-    return next((stored for stored in content.entries if stored.id == canonical), None)
+def _claim(folder: Path, stem: str, text: str) -> Path:
+    """Write ``text`` to a new file ``stem.yml`` (or ``stem-2.yml``…), never over one that exists, even in a race."""
+    number = 1
+    while True:
+        candidate = folder / (f"{stem}.yml" if number == 1 else f"{stem}-{number}.yml")
+        if not candidate.with_suffix(".yaml").exists() and write_new_file(candidate, text):
+            return candidate
+        number += 1
 
 
-def _free_path(folder: Path, stem: str) -> Path:
-    candidate, number = folder / f"{stem}.yml", 2
-    while candidate.exists() or candidate.with_suffix(".yaml").exists():
-        candidate, number = folder / f"{stem}-{number}.yml", number + 1
-    return candidate
+def _fitting(fields: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """``fields`` without those the entry schema refuses (a note says which), so one odd value loses only itself."""
+    problems = schema.validate("entry", fields)
+    refused = {str(problem.path[0]) for problem in problems if problem.path}
+    if problems and not refused:
+        refused = set(fields) - {"kind", "status", "url", "week"}
+    if refused:
+        notes.append(f"left out what does not fit an entry: {', '.join(sorted(refused))}")
+    return {key: value for key, value in fields.items() if key not in refused}
 
 
 def new_entry(
@@ -100,19 +108,18 @@ def new_entry(
             raise ValueError(f"{link!r} is an arXiv link without a valid arXiv id")
     canonical = f"arxiv:{arxiv}" if arxiv else identifiers.canonical_id(link) if link else None
     if canonical is not None:
-        found = existing_entry(load_content(config), canonical)
-        if found is not None:
-            raise AlreadyInArchive(canonical, _where(config, found))
+        where = _existing(config, canonical)
+        if where is not None:
+            raise AlreadyInArchive(canonical, where)
     if arxiv is not None:
         fields["url"] = f"https://arxiv.org/abs/{arxiv}"
+        failed = False
         try:
             records = lookup([arxiv]) if lookup is not None else {}
         except ArxivError as exc:  # the entry is still worth having: its link is known
-            notes.append(str(exc))
-            records = {}
-        if arxiv not in records:
-            notes.append(f"{arxiv} is not known offline: only its link is filled in (ghdigest enrich adds the rest)")
-        else:
+            notes.append(f"{exc}; only the link is filled in (ghdigest enrich adds the rest later)")
+            records, failed = {}, True
+        if arxiv in records:
             record = records[arxiv]
             if record is None:
                 raise NoSuchPaper(f"arXiv has no paper {arxiv}")
@@ -121,19 +128,17 @@ def new_entry(
                 fields["notes"] = {"abstract": record.abstract}
             if record.withdrawn:
                 notes.append(f"arXiv marks {arxiv} as withdrawn")
+        elif not failed:
+            notes.append(f"{arxiv} is not known offline: only its link is filled in (ghdigest enrich adds the rest)")
     elif link:
         fields["url"] = link
     fields["week"] = week.id
     order = ("kind", "status", "title", "url", "authors", "submitted", "topics", "week", "notes")
     fields = {name: fields[name] for name in order if name in fields}
-    problems = schema.validate("entry", fields)
-    if problems:  # what arXiv said does not fit the schema (an empty title, say): keep the link only
-        notes.append("arXiv's answer does not fit an entry: " + "; ".join(p.message for p in problems))
-        fields = {key: value for key, value in fields.items() if key in ("kind", "status", "url", "week")}
+    fields = _fitting(fields, notes)
     fallback = f"arxiv-{arxiv.replace('/', '-')}" if arxiv else f"{week.id}-{kind}"
     stem = identifiers.slug(str(fields.get("title") or "")) or fallback
-    path = _free_path(config.content_dir, stem)
-    write_text_atomic(path, dump_document(fields))
+    path = _claim(config.content_dir, stem, dump_document(fields))
     return NewEntry(path, fields, tuple(notes))
 
 
@@ -144,7 +149,8 @@ class EnrichReport:
     added: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Path (relative to the root) → the fields added."""
     problems: list[Diagnostic] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    """(path relative to the root, what happened to that file)."""
 
 
 def enrich(config: Config, *, lookup: Lookup, dry_run: bool = False) -> EnrichReport:
@@ -162,18 +168,34 @@ def enrich(config: Config, *, lookup: Lookup, dry_run: bool = False) -> EnrichRe
             wanting.append((document, arxiv, missing))
     records = lookup([arxiv for _, arxiv, _ in wanting]) if wanting else {}
     for document, arxiv, missing in wanting:
+        path = document.display_path
         record = records.get(arxiv)
         if record is None:
-            why = "arXiv has no such paper" if arxiv in records else "not known offline"
-            report.notes.append(f"{document.display_path}: {arxiv}: {why}")
+            report.notes.append(
+                (path, f"{arxiv}: {'arXiv has no such paper' if arxiv in records else 'not known offline'}")
+            )
             continue
         known = record_fields(record)
-        additions = {name: known[name] for name in missing if name in known}
-        if not additions or schema.validate("entry", {"kind": "paper", **additions}):
-            continue  # nothing to add, or what arXiv said does not fit an entry
-        report.added[document.display_path] = additions
+        notes: list[str] = []
+        additions = _fitting({"kind": "paper", **{n: known[n] for n in missing if n in known}}, notes)
+        additions.pop("kind", None)
+        report.notes.extend((path, note) for note in notes)
+        if not additions:
+            continue
+        try:  # the file as it is on disk, byte order mark and line ends included
+            raw = (config.root / path).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            raw = document.text
+        text = with_fields_added(raw, additions)
+        if text is None:
+            report.notes.append(
+                (path, f"cannot add {', '.join(additions)} without rewriting the file: add them by hand")
+            )
+            continue
+        report.added[path] = additions
         if not dry_run:
-            write_text_atomic(config.root / document.display_path, with_fields_added(document.text, additions))
+            # Through a symbolic link to the file it names; keeping its mode (write_text_atomic does).
+            write_text_atomic((config.root / path).resolve(), text)
     return report
 
 

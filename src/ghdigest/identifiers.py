@@ -14,9 +14,13 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-# New-style ids (since 2007): YYMM.NNNN or YYMM.NNNNN; old-style: archive(.SUBJ)/YYMMNNN.
+# New-style ids (since 2007): YYMM.NNNN or YYMM.NNNNN; old-style: archive(.SUBJ)/YYMMNNN. The
+# subject class is not part of an old id (arXiv knows math.GT/0309136 as math/0309136): dropped.
 _ARXIV_NEW = r"\d{4}\.\d{4,5}"
 _ARXIV_OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
+_SUBJECT_CLASS = re.compile(r"^([a-z-]+)\.[A-Z]{2}/")
+#: arXiv's own DOIs (since 2022): 10.48550/arXiv.<id>.
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<id>.+)$", re.IGNORECASE)
 ARXIV_ID = re.compile(rf"^(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>\d+))?$")
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org", "xxx.lanl.gov"}
 _ARXIV_PATH = re.compile(rf"^/+(?:abs|pdf|html|format)/+(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/*$")
@@ -47,12 +51,15 @@ def arxiv_id(url_or_id: str) -> str | None:
             parts = urlsplit(text)
         except ValueError:
             return None
-        if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "") not in _ARXIV_HOSTS:
-            return None
-        match = _ARXIV_PATH.match(parts.path)
-    if match is None or not _plausible_arxiv_id(match.group("id")):
+        if parts.scheme.lower() in ("http", "https") and (parts.hostname or "") in _ARXIV_HOSTS:
+            match = _ARXIV_PATH.match(parts.path)
+    if match is None:
+        found = doi(text)
+        arxiv_doi = _ARXIV_DOI.match(found) if found else None
+        return arxiv_id(arxiv_doi.group("id")) if arxiv_doi else None
+    if not _plausible_arxiv_id(match.group("id")):
         return None
-    return match.group("id")
+    return _SUBJECT_CLASS.sub(r"\1/", match.group("id"))
 
 
 def looks_like_arxiv(url: str) -> bool:
@@ -78,6 +85,7 @@ def doi(url_or_id: str) -> str | None:
             return None
         # doi.org links percent-encode DOIs such as 10.1016/S0140-6736(20)30183-5; the DOI is the decoded text.
         candidate = unquote(parts.path).lstrip("/")
+    candidate = candidate.rstrip("/")  # a trailing slash is the link's, not the DOI's
     return candidate.lower() if _DOI.match(candidate) else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,9 +40,13 @@ def write_text_atomic(path: Path, text: str) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)  # a file rewritten keeps its permissions
+    except OSError:
+        mode = _file_mode()
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMPORARY_SUFFIX)
     try:
-        os.fchmod(handle, _file_mode())
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -51,6 +56,28 @@ def write_text_atomic(path: Path, text: str) -> bool:
         Path(temporary).unlink(missing_ok=True)
         raise
     return True
+
+
+def write_new_file(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` only if no file is there (even when another process races for it); False if one is.
+
+    The text goes to a temporary file first, then is linked in place: the file appears whole or not at all.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMPORARY_SUFFIX)
+    try:
+        os.fchmod(handle, _file_mode())
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        try:
+            os.link(temporary, path)  # fails when the name is taken, unlike a rename
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:

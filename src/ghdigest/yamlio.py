@@ -239,20 +239,36 @@ def dump_document(data: Mapping[str, Any]) -> str:
     return stream.getvalue()
 
 
-def with_fields_added(text: str, fields: Mapping[str, Any]) -> str:
-    """``text`` (one YAML mapping) with ``fields`` added: appended at its end, all else kept byte for byte.
+def with_fields_added(text: str, fields: Mapping[str, Any]) -> str | None:
+    """``text`` (one YAML mapping) with ``fields`` added after its last key, all else kept byte for byte.
 
-    When appending cannot give the right data (a mapping written in flow style, say), the whole
-    document is written anew instead, without its comments. Raises DocumentError for bad YAML.
+    A byte order mark, CRLF line ends and a final ``...`` are kept. None when appending cannot
+    give the right data (a mapping written in flow style, say): the file would have to be
+    written anew, losing its comments, and that is the caller's call. Raises DocumentError for
+    text that is not YAML.
     """
-    before = parse_document(text, "").data
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    before = parse_document(body, "").data
     if not isinstance(before, dict):
-        raise DocumentError(_diagnostic("", 1, 1, "not-a-mapping", "the document is not a mapping"))
-    merged = {**before, **fields}
-    appended = (text if text.endswith("\n") or not text else text + "\n") + dump_document(dict(fields))
+        return None
+    newline = "\r\n" if "\r\n" in body else "\n"
+    lines = body.splitlines(keepends=True)
+    cut = len(lines)
+    for index in range(len(lines) - 1, -1, -1):  # before a final "..." and the comments around it
+        stripped = lines[index].strip()
+        if stripped == "...":
+            cut = index
+            break
+        if stripped and not stripped.startswith("#"):
+            break
+    head, tail = "".join(lines[:cut]), "".join(lines[cut:])
+    if head and not head.endswith("\n"):
+        head += newline
+    candidate = head + dump_document(dict(fields)).replace("\n", newline) + tail
     try:
-        if parse_document(appended, "").data == merged:
-            return appended
+        if parse_document(candidate, "").data == {**before, **fields}:
+            return bom + candidate
     except DocumentError:
         pass
-    return dump_document(merged)
+    return None

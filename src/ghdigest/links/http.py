@@ -1,7 +1,8 @@
 """Asking servers about links, politely: the only aiohttp user (and ghdigest's only HTTP client for links).
 
-Every request waits for its host's turn: at most ``concurrency`` requests in flight per host and
-``spacing`` seconds between two starts. A ``Retry-After`` is waited out before the link is asked
+Every request waits for its host's turn: at most ``concurrency`` requests in flight per host, and
+``spacing`` seconds between starting two links there (the next step of a link under way follows
+at once, as a browser's would). A ``Retry-After`` is waited out before the link is asked
 again, and pauses the whole host once it answered 429 three times in a row. HEAD comes first,
 GET when HEAD is refused or answered oddly. Redirects are followed one by one, so loops
 are seen and the final address is known. arXiv ids go to arXiv's export API in batches, at
@@ -18,9 +19,9 @@ import json
 import socket
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
@@ -168,6 +169,11 @@ class HostGate:
         """True after three 429 answers in a row from this host (a single page may answer 429 alone)."""
         return self._refusals_in_a_row >= 3
 
+    def _earliest_start(self, urgent: bool) -> float:
+        # Spacing is between links: the next step of a link under way (a redirect hop, the GET
+        # after a refused HEAD, a retry) follows at once, as a browser's would; pauses hold all.
+        return self._paused_until if urgent else max(self._next_start + self._spacing, self._paused_until)
+
     def pause(self, seconds: float) -> None:
         """Hold every request to this host for ``seconds`` from now (a Retry-After)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
@@ -180,17 +186,18 @@ class HostGate:
             while True:
                 # Spacing and pauses are waited out holding no global slot, so a slow or paused host
                 # never keeps other hosts waiting; the start is taken once every limit is held.
-                wait = max(self._next_start + self._spacing, self._paused_until) - self._clock()
+                wait = self._earliest_start(urgent) - self._clock()
                 if wait > 0:
                     await self._sleep(wait)
                     continue
                 if also is None:
                     break
                 await also.acquire()
-                if max(self._next_start + self._spacing, self._paused_until) <= self._clock():
+                if self._earliest_start(urgent) <= self._clock():
                     break
-                also.release()  # another request started (or a pause came) meanwhile: wait again
-            self._next_start = self._clock()
+                also.release()  # another link started (or a pause came) meanwhile: wait again
+            if not urgent:
+                self._next_start = self._clock()
             try:
                 yield
             finally:
@@ -446,35 +453,45 @@ class RemoteChecker:
             f"{host} (arXiv API)", HostGate(1, max(ARXIV_SPACING, self.settings.policy.limits(host).spacing))
         )
 
-    async def fetch_arxiv(self, ids: list[str], retries: int, backoff: float) -> list[arxiv.Feed]:
-        """The export API's answers for ``ids``, a batch per request; 503s and dropped connections are retried.
+    async def fetch_arxiv(
+        self, ids: list[str], on_feed: Callable[[arxiv.Feed], None], retries: int, backoff: float
+    ) -> None:
+        """Ask the export API about ``ids``, a batch per request, handing each answer to ``on_feed``.
 
-        Raises ArxivError when arXiv cannot be asked or answers something else than a feed.
+        A 503, 5xx or 429 (or a dropped connection) is asked again up to ``retries`` times, after
+        ``backoff`` seconds doubled each time, or the Retry-After when longer. Raises ArxivError
+        when arXiv cannot be asked or answers something other than a feed.
         """
         api = self.settings.arxiv_api
         assert api is not None
+        shown_api = _without_credentials(api)
         gate = self._arxiv_gate(api)
         separator = "&" if "?" in api else "?"
-        feeds = []
         for start in range(0, len(ids), ARXIV_BATCH):
-            batch = [arxiv.query_id(identifier) for identifier in ids[start : start + ARXIV_BATCH]]
+            batch = list(dict.fromkeys(arxiv.query_id(i) for i in ids[start : start + ARXIV_BATCH]))
             url = f"{api}{separator}id_list={','.join(batch)}&max_results={len(batch)}"
             for attempt in range(retries + 1):
-                answer = await self._ask("GET", url, want_body=True, gate=gate)
+                answer = await self._request("GET", url, want_body=True, gate=gate)
                 if isinstance(answer, _Answer) and answer.status == 200:
                     try:
-                        feeds.append(arxiv.parse_feed(answer.body or b""))
+                        feed = arxiv.parse_feed(answer.body or b"")
                     except ValueError as exc:
                         raise arxiv.ArxivError(f"arXiv's answer is unreadable: {exc}") from None
+                    on_feed(feed)
                     break
+                wait = backoff * 2**attempt  # arXiv asks clients to back off when it is busy
                 if isinstance(answer, _Failure):
                     problem, transient = answer.outcome.reason, answer.outcome.verdict is Verdict.UNKNOWN
                 else:
                     problem, transient = status_text(answer.status), answer.status in (429, 500, 502, 503, 504)
+                    asked_wait = retry_after_seconds(answer.retry_after, dt.datetime.now(dt.timezone.utc))
+                    if asked_wait is not None and asked_wait > self.settings.retry_wait:
+                        transient = False  # longer than anyone should wait
+                    elif asked_wait is not None:
+                        wait = max(wait, asked_wait)
                 if not transient or attempt == retries:
-                    raise arxiv.ArxivError(f"arXiv's API at {api} could not be asked: {problem}")
-                await asyncio.sleep(backoff * 2**attempt)  # arXiv asks clients to back off on 503
-        return feeds
+                    raise arxiv.ArxivError(f"arXiv's API at {shown_api} could not be asked: {problem}")
+                await asyncio.sleep(wait)
 
     async def check_arxiv(self, ids: list[str], done: Callable[[str, Outcome], None]) -> None:
         """Look arXiv ids up in batches through the export API; report each with ``done(id, outcome)``."""
@@ -532,6 +549,16 @@ def _arxiv_outcomes(batch: list[str], answer: _Answer | _Failure) -> dict[str, O
 
 
 Progress = Callable[[str, Outcome], None]
+T = TypeVar("T")
+
+
+def _run_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` on uvloop where it is installed (a faster event loop for many connections), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(work)
+    return uvloop.run(work)
 
 
 async def _check_all(
@@ -567,11 +594,20 @@ def check_remote(
     """Check every URL, arXiv id and DOI; outcomes keyed by URL, ``arxiv:<id>`` and ``doi:<doi>``."""
     if not (urls or arxiv_ids or dois):
         return {}
-    return asyncio.run(_check_all(urls, arxiv_ids, dois, settings, progress))
+    return _run_loop(_check_all(urls, arxiv_ids, dois, settings, progress))
+
+
+def _without_credentials(url: str) -> str:
+    """``url`` with any user name and password taken out, fit to be shown."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def fetch_arxiv_feeds(
     ids: list[str],
+    on_feed: Callable[[arxiv.Feed], None],
     *,
     api: str,
     user_agent: str,
@@ -579,11 +615,12 @@ def fetch_arxiv_feeds(
     retries: int = 3,
     backoff: float | None = None,
     resolve: Mapping[str, str] | None = None,
-) -> list[arxiv.Feed]:
+) -> None:
     """Ask arXiv's export API about ``ids`` (batched, one request at a time, 3 s apart); ArxivError on failure.
 
-    A 503 (or a dropped connection) is asked again up to ``retries`` times, ``backoff`` seconds
-    later and twice as long each time (default: the 3 s arXiv asks for between requests).
+    Each answer goes to ``on_feed`` as it comes. A busy arXiv (503) or a dropped connection is
+    asked again up to ``retries`` times, ``backoff`` seconds later and twice as long each time
+    (default: the 3 s arXiv asks for between requests), or after the Retry-After when longer.
     """
     settings = RemoteSettings(
         policy=HostPolicy({}, 1, ARXIV_SPACING),
@@ -596,8 +633,9 @@ def fetch_arxiv_feeds(
         resolve=resolve or {},
     )
 
-    async def run() -> list[arxiv.Feed]:
+    async def run() -> None:
         async with RemoteChecker(settings) as checker:
-            return await checker.fetch_arxiv(ids, retries, ARXIV_SPACING if backoff is None else backoff)
+            await checker.fetch_arxiv(ids, on_feed, retries, ARXIV_SPACING if backoff is None else backoff)
 
-    return asyncio.run(run()) if ids else []
+    if ids:
+        _run_loop(run())
