@@ -460,6 +460,11 @@ def test_help_explains_every_command_and_the_readme_documents_it(cli: Cli) -> No
         assert sub.exit_code == 0
         assert "ROOT" in sub.stdout
         assert f"ghdigest {command} " in readme, f"README does not document 'ghdigest {command}'"
+        for subcommand in getattr(main.commands[command], "commands", {}):  # a group: each of its commands too
+            sub = cli(command, subcommand, "--help")
+            assert sub.exit_code == 0
+            assert "ROOT" in sub.stdout
+            assert f"ghdigest {command} {subcommand} " in readme
 
 
 def test_project_root_is_the_example_repository() -> None:

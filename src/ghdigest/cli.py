@@ -35,7 +35,7 @@ from ghdigest.errors import (
 )
 from ghdigest.forms import issue_forms
 from ghdigest.models import Kind, LinkSettings
-from ghdigest.output import write_tree
+from ghdigest.output import write_text_atomic, write_tree
 from ghdigest.schema import load_schema
 from ghdigest.weeks import WeekError
 from ghdigest.yamlio import dump_document
@@ -1130,3 +1130,98 @@ def status_command(root: Path | None, week_id: str | None, output_format: str, t
         for entry in not_ready:
             name = one_line_message(entry.headline or "(no headline)")
             click.echo(f"  {reporter.display_path(entry.path)}  {name}: {', '.join(entry.missing)}")
+
+
+@main.group(name="cms")
+def cms_group() -> None:
+    """Editors' admin pages for the content of a ROOT repository, generated from its schemas.
+
+    'ghdigest cms decap' writes a Decap CMS admin.
+    """
+
+
+@cms_group.command(name="decap")
+@ROOT_ARGUMENT
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write config.yml and index.html to (default: admin/ under ROOT).",
+)
+@click.option("--vendor", "source", flag_value="vendor", help="Copy Decap's bundle from node_modules next to the page.")
+@click.option("--cdn", "source", flag_value="cdn", default=True, help="Load Decap from unpkg.com (the default).")
+@click.option(
+    "--workflow/--no-workflow",
+    default=None,
+    help="Every edit a pull request (Decap's editorial workflow); default: the 'cms.editorial_workflow' setting.",
+)
+@handle_errors
+def cms_decap_command(root: Path | None, out_dir: Path | None, source: str, workflow: bool | None) -> None:
+    """Write admin/config.yml and admin/index.html: a Decap CMS admin for the entries and weeks.
+
+    One collection per kind (papers, articles, use cases, other topics) over issues/, and one of
+    the weeks' files; each form follows the entry schema: selects for choices, Markdown for
+    summaries, lists, dates, patterns with their messages, hints from the descriptions. The admin
+    works locally with decap-server (local_backend) and, with 'repo' set, on GitHub through an
+    OAuth proxy (the 'cms' settings). The output is the same on every run.
+
+    --vendor copies node_modules/decap-cms/dist/decap-cms.js (npm install decap-cms@VERSION, in
+    ROOT or the current folder) next to the page, so it needs no CDN.
+    """
+    from ghdigest.cms import DECAP_CDN, DECAP_VERSION, config_text, index_html
+
+    config = _config(root)
+    out = out_dir if out_dir is not None else config.root / "admin"
+    files = {"config.yml": config_text(config, workflow=workflow)}
+    script = DECAP_CDN
+    if source == "vendor":
+        bundle = next(
+            (
+                folder / "node_modules" / "decap-cms" / "dist" / "decap-cms.js"
+                for folder in (config.root, Path.cwd())
+                if (folder / "node_modules" / "decap-cms" / "dist" / "decap-cms.js").is_file()
+            ),
+            None,
+        )
+        if bundle is None:
+            raise _fail(
+                f"--vendor needs Decap from npm: run 'npm install decap-cms@{DECAP_VERSION}' in {_shown(config.root)}",
+                EXIT_CANNOT_RUN,
+            )
+        files["decap-cms.js"] = bundle.read_text(encoding="utf-8")
+        script = "decap-cms.js"
+    files["index.html"] = index_html(config.settings.title, script)
+    changed = write_tree(out, files)
+    click.echo(f"ghdigest: wrote the Decap CMS admin to {_shown(out)} ({len(changed)} file(s) changed)", err=True)
+    for name in sorted(files):
+        click.echo(_shown(out / name))
+
+
+@main.command(name="fmt")
+@ROOT_ARGUMENT
+@click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
+@handle_errors
+def fmt_command(root: Path | None, check: bool) -> None:
+    """Write every entry and week file in one canonical form, as the CMS admin saves them.
+
+    Keys in the order of the schema (and of the admin's forms), comments dropped, multi-line text
+    as literal blocks: a save from the admin then changes only what the editor changed.
+
+    Exit codes: 0 all files canonical (or made so), 1 --check found files to change or a file
+    does not read, 2 could not run.
+    """
+    from ghdigest.cms import unformatted
+
+    config = _config(root)
+    changes, problems = unformatted(config)
+    reporter = Reporter(config.root)
+    reporter.emit(problems, err=True)
+    for path in sorted(changes):
+        click.echo(reporter.display_path(path))
+        if not check:
+            write_text_atomic((config.root / path).resolve(), changes[path])
+    verb = "would be rewritten" if check else "rewritten"
+    click.echo(f"ghdigest: {len(changes)} file(s) {verb}", err=True)
+    if problems or (check and changes):
+        sys.exit(EXIT_PROBLEMS)

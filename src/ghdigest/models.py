@@ -233,6 +233,17 @@ class LinkSettings(_Model):
     doi: DoiLookup = DoiLookup()
 
 
+class CmsSettings(_Model):
+    """How the Decap CMS admin (``ghdigest cms decap``) saves, from the ``cms`` block of ``ghdigest.yml``."""
+
+    branch: NonEmpty = "main"
+    editorial_workflow: bool = False
+    auth_base_url: HttpUrl | None = None
+    auth_endpoint: NonEmpty | None = None
+    media_folder: NonEmpty = "images"
+    public_folder: NonEmpty = "images"
+
+
 class Settings(_Model):
     """A digest repository's settings, from ``ghdigest.yml``."""
 
@@ -250,6 +261,7 @@ class Settings(_Model):
     sync: SyncSettings = SyncSettings()
     release: ReleaseSettings = ReleaseSettings()
     links: LinkSettings = LinkSettings()
+    cms: CmsSettings = CmsSettings()
     templates: NonEmpty = "templates"
     output: NonEmpty = "dist"
 
