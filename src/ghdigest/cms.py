@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ghdigest import schema
+from ghdigest import decapyaml, schema
 from ghdigest.config import Config
 from ghdigest.content import read_documents
 from ghdigest.errors import Diagnostic
-from ghdigest.yamlio import dump_document
+from ghdigest.yamlio import DocumentError, dump_document, parse_document
 
 #: The Decap CMS release the admin page loads (from the CDN, or vendored from npm).
 DECAP_VERSION = "3.16.3"
@@ -220,8 +220,19 @@ def _ordered(value: Any, node: Mapping[str, Any]) -> Any:
 
 
 def canonical_text(data: Mapping[str, Any], kind: str) -> str:
-    """The canonical form of an ``entry`` or ``digest`` document: schema key order, no comments."""
-    return dump_document(_ordered(dict(data), schema.load_schema(kind)))
+    """The canonical form of an ``entry`` or ``digest`` document: as Decap CMS writes it, keys in the schema's order.
+
+    Should Decap's form of some text not read back the same (a U+2028 in plain text, say), the
+    data wins: the file is written in ghdigest's own form instead.
+    """
+    ordered = _ordered(dict(data), schema.load_schema(kind))
+    text = decapyaml.dump(ordered)
+    try:
+        if parse_document(text, "").data == ordered:
+            return text
+    except DocumentError:
+        pass
+    return dump_document(ordered)
 
 
 def unformatted(config: Config) -> tuple[dict[str, str], list[Diagnostic]]:
