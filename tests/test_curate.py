@@ -53,6 +53,7 @@ def test_new_paper_from_arxiv_fills_what_arxiv_knows_with_one_request(
     assert path.name == "generative-language-modeling-for-automated-theorem-proving.yml"
     assert arxiv_stub.asked() == [["2009.03393"]]
     assert cli("validate", str(root)).exit_code == 0
+    assert cli("fmt", str(root), "--check").exit_code == 0  # written as the CMS admin would save it
 
 
 def test_a_paper_already_in_the_archive_is_refused_under_any_spelling(
@@ -145,7 +146,7 @@ def test_old_style_and_withdrawn_papers(cli: Cli, make_repo: MakeRepo, arxiv_stu
     assert "withdrawn" in withdrawn.stderr
     texts = _entries(root)
     assert "url: https://arxiv.org/abs/hep-th/9901001" in texts["an-old-style-paper-on-strings.yml"]
-    assert "submitted: '1999-01-01'" in texts["an-old-style-paper-on-strings.yml"]
+    assert "submitted: 1999-01-01\n" in texts["an-old-style-paper-on-strings.yml"]  # as the CMS admin writes it
     assert cli("validate", str(root)).exit_code == 0
 
 
@@ -201,6 +202,7 @@ def test_enrich_fills_only_what_is_missing_and_a_second_run_changes_nothing(
     assert titled["authors"] == ["Stanislas Polu", "Ilya Sutskever"]
     assert len(arxiv_stub.requests) == 1  # both papers in one batch; the dry run's answers were kept
 
+    assert "submitted: 2020-09-02\n" in texts["0001-sparse.yml"]  # the added fields as the CMS admin writes them
     second = cli("enrich", str(root))
     assert second.exit_code == 0, second.stderr
     assert _entries(root) == texts

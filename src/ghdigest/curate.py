@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ghdigest import identifiers, schema
+from ghdigest import decapyaml, identifiers, schema
 from ghdigest.arxiv import ArxivError, ArxivRecord, record_fields
+from ghdigest.cms import canonical_text
 from ghdigest.config import Config
 from ghdigest.content import Content, read_documents
 from ghdigest.errors import Diagnostic, GhdigestError, Location
 from ghdigest.models import Kind
 from ghdigest.output import write_new_file, write_text_atomic
 from ghdigest.weeks import Week
-from ghdigest.yamlio import dump_document, with_fields_added
+from ghdigest.yamlio import with_fields_added
 
 Lookup = Callable[[list[str]], Mapping[str, ArxivRecord | None]]
 """arXiv ids → their records (None: arXiv has no such paper; left out: not known offline)."""
@@ -138,7 +139,7 @@ def new_entry(
     fields = _fitting(fields, notes)
     fallback = f"arxiv-{arxiv.replace('/', '-')}" if arxiv else f"{week.id}-{kind}"
     stem = identifiers.slug(str(fields.get("title") or "")) or fallback
-    path = _claim(config.content_dir, stem, dump_document(fields))
+    path = _claim(config.content_dir, stem, canonical_text(fields, "entry"))  # as the CMS admin would save it
     return NewEntry(path, fields, tuple(notes))
 
 
@@ -186,7 +187,7 @@ def enrich(config: Config, *, lookup: Lookup, dry_run: bool = False) -> EnrichRe
             raw = (config.root / path).read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             raw = document.text
-        text = with_fields_added(raw, additions)
+        text = with_fields_added(raw, additions, decapyaml.dump)
         if text is None:
             report.notes.append(
                 (path, f"cannot add {', '.join(additions)} without rewriting the file: add them by hand")

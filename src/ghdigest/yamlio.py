@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,13 +239,15 @@ def dump_document(data: Mapping[str, Any]) -> str:
     return stream.getvalue()
 
 
-def with_fields_added(text: str, fields: Mapping[str, Any]) -> str | None:
+def with_fields_added(
+    text: str, fields: Mapping[str, Any], dump: Callable[[Mapping[str, Any]], str] | None = None
+) -> str | None:
     """``text`` (one YAML mapping) with ``fields`` added after its last key, all else kept byte for byte.
 
     A byte order mark, CRLF line ends and a final ``...`` are kept. None when appending cannot
     give the right data (a mapping written in flow style, say): the file would have to be
-    written anew, losing its comments, and that is the caller's call. Raises DocumentError for
-    text that is not YAML.
+    written anew, losing its comments, and that is the caller's call. ``dump`` writes the added
+    fields (default: ``dump_document``). Raises DocumentError for text that is not YAML.
     """
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom) :]
@@ -265,7 +267,7 @@ def with_fields_added(text: str, fields: Mapping[str, Any]) -> str | None:
     head, tail = "".join(lines[:cut]), "".join(lines[cut:])
     if head and not head.endswith("\n"):
         head += newline
-    candidate = head + dump_document(dict(fields)).replace("\n", newline) + tail
+    candidate = head + (dump or dump_document)(dict(fields)).replace("\n", newline) + tail
     try:
         if parse_document(candidate, "").data == {**before, **fields}:
             return bom + candidate
