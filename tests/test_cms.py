@@ -56,6 +56,9 @@ def test_widgets_follow_the_entry_schema() -> None:
     assert [f["name"] for f in fields["images"]["fields"]] == ["src", "alt", "caption"]
     assert fields["images"]["fields"][0]["required"] is True
     assert fields["link_card"]["widget"] == "object"
+    # Decap checks an object's required fields even when it is left empty: nothing is required inside an
+    # optional object, or no entry without a link card could be saved (validate still checks the title).
+    assert [f["required"] for f in fields["link_card"]["fields"]] == [False, False, False]
     assert fields["topics"] == {
         **fields["topics"],
         "widget": "list",

@@ -1156,8 +1156,16 @@ def cms_group() -> None:
     default=None,
     help="Every edit a pull request (Decap's editorial workflow); default: the 'cms.editorial_workflow' setting.",
 )
+@click.option(
+    "--local-backend-url",
+    metavar="URL",
+    default=None,
+    help="decap-server's API address, when not http://localhost:8081/api/v1.",
+)
 @handle_errors
-def cms_decap_command(root: Path | None, out_dir: Path | None, source: str, workflow: bool | None) -> None:
+def cms_decap_command(
+    root: Path | None, out_dir: Path | None, source: str, workflow: bool | None, local_backend_url: str | None
+) -> None:
     """Write admin/config.yml and admin/index.html: a Decap CMS admin for the entries and weeks.
 
     One collection per kind (papers, articles, use cases, other topics) over issues/, and one of
@@ -1173,7 +1181,9 @@ def cms_decap_command(root: Path | None, out_dir: Path | None, source: str, work
 
     config = _config(root)
     out = out_dir if out_dir is not None else config.root / "admin"
-    files = {"config.yml": config_text(config, workflow=workflow)}
+    if local_backend_url is not None and identifiers.url_problem(local_backend_url):
+        raise click.BadParameter(identifiers.url_problem(local_backend_url) or "", param_hint="--local-backend-url")
+    files = {"config.yml": config_text(config, workflow=workflow, local_backend_url=local_backend_url)}
     script = DECAP_CDN
     if source == "vendor":
         bundle = next(

@@ -88,7 +88,9 @@ def field_for(name: str, node: Mapping[str, Any], required: bool) -> dict[str, A
             field["field"] = {k: v for k, v in field_for("item", items, True).items() if k not in ("hint",)}
     elif node.get("type") == "object" and "properties" in node:
         field["widget"] = "object"
-        field["fields"] = _object_fields(node)
+        # Decap checks the required fields of an object even when the object is left empty, and then
+        # refuses the save: inside an optional object nothing is required (validate still checks).
+        field["fields"] = _object_fields(node, optional=not required)
     else:
         field["widget"] = "string"
     pattern = node.get("pattern")
@@ -99,8 +101,8 @@ def field_for(name: str, node: Mapping[str, Any], required: bool) -> dict[str, A
     return field
 
 
-def _object_fields(node: Mapping[str, Any]) -> list[dict[str, Any]]:
-    required = set(node.get("required", []))
+def _object_fields(node: Mapping[str, Any], *, optional: bool = False) -> list[dict[str, Any]]:
+    required = set() if optional else set(node.get("required", []))
     return [
         field_for(name, child, name in required)
         for name, child in node["properties"].items()
@@ -120,7 +122,9 @@ def entry_fields(kind: str) -> list[dict[str, Any]]:
     return fields
 
 
-def decap_config(config: Config, *, workflow: bool | None = None) -> dict[str, Any]:
+def decap_config(
+    config: Config, *, workflow: bool | None = None, local_backend_url: str | None = None
+) -> dict[str, Any]:
     """The ``admin/config.yml`` of the repository: backend, media folders and one collection per kind, and weeks."""
     settings = config.settings.cms
     backend: dict[str, Any]
@@ -132,7 +136,9 @@ def decap_config(config: Config, *, workflow: bool | None = None) -> dict[str, A
             backend["auth_endpoint"] = settings.auth_endpoint
     else:
         backend = {"name": "git-gateway", "branch": settings.branch}
-    document: dict[str, Any] = {"backend": backend, "local_backend": True}
+    # decap-server's address: http://localhost:8081/api/v1 unless given.
+    local: bool | dict[str, str] = {"url": local_backend_url} if local_backend_url else True
+    document: dict[str, Any] = {"backend": backend, "local_backend": local}
     if settings.editorial_workflow if workflow is None else workflow:
         document["publish_mode"] = "editorial_workflow"
     document["media_folder"] = settings.media_folder
@@ -175,10 +181,10 @@ def decap_config(config: Config, *, workflow: bool | None = None) -> dict[str, A
     return document
 
 
-def config_text(config: Config, *, workflow: bool | None = None) -> str:
+def config_text(config: Config, *, workflow: bool | None = None, local_backend_url: str | None = None) -> str:
     """``admin/config.yml`` as text, the same bytes on every run."""
     header = "# Written by `ghdigest cms decap` from the JSON Schemas: edit those (or ghdigest.yml), not this file.\n"
-    return header + dump_document(decap_config(config, workflow=workflow))
+    return header + dump_document(decap_config(config, workflow=workflow, local_backend_url=local_backend_url))
 
 
 def index_html(title: str, script: str) -> str:
