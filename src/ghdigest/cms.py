@@ -41,7 +41,8 @@ def _resolve(node: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(ref, str):
         return dict(node)
     uri, _, pointer = ref.partition("#")
-    target: Any = schema.load_schema("common") if uri.endswith(":common") or not uri else schema.load_schema(uri)
+    # urn:ghdigest:schemas:<name>; a bare "#/…" is inside common, the only schema others point into.
+    target: Any = schema.load_schema(uri.rsplit(":", 1)[-1] if uri else "common")
     for part in pointer.strip("/").split("/"):
         target = target[part]
     return {**_resolve(target), **{k: v for k, v in node.items() if k != "$ref"}}
