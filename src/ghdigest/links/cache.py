@@ -21,9 +21,9 @@ from typing import Any
 from ghdigest.links.model import Outcome, Verdict
 from ghdigest.output import write_text_atomic
 
-try:  # POSIX; elsewhere concurrent runs are merely not serialised
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
+try:  # POSIX. Windows has no fcntl: there two runs at once are not serialised, and the rename
+    import fcntl  # still keeps the file whole (the last run's results win).
+except ImportError:
     fcntl = None  # type: ignore[assignment]
 
 CACHE_VERSION = 1
