@@ -1,7 +1,9 @@
 """The only jsonschema user: the packaged JSON Schemas and validation against them.
 
-Schemas live in the repository's top-level ``schemas/`` folder; wheels carry a copy inside the
-package (``ghdigest/schemas``), so an installed ghdigest finds them without the source tree.
+Documents are checked with ``fastschema``'s compiled check first; jsonschema, imported only then,
+explains the ones it refuses. Schemas live in the repository's top-level ``schemas/`` folder;
+wheels carry a copy inside the package (``ghdigest/schemas``), so an installed ghdigest finds
+them without the source tree.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+from ghdigest import fastschema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -49,13 +54,29 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @functools.cache
+def _compiled() -> fastschema.CompiledSchemas:
+    return fastschema.CompiledSchemas({load_schema(n)["$id"]: load_schema(n) for n in SCHEMA_NAMES})
+
+
+def conforms(name: str, document: Any, definition: str | None = None) -> bool:
+    """True when ``document`` conforms to schema ``name`` (or its ``$defs/<definition>``): the fast check."""
+    ref = load_schema(name)["$id"] + (f"#/$defs/{definition}" if definition else "")
+    return _compiled().check(ref)(document)
+
+
+@functools.cache
 def _registry() -> Registry:
+    # jsonschema takes a while to import, and clean content never needs it.
+    from referencing import Registry, Resource
+
     resources_ = [(load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in SCHEMA_NAMES]
     return Registry().with_resources(resources_)
 
 
 @functools.cache
 def _validator(name: SchemaName) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(
         load_schema(name), registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
@@ -185,6 +206,8 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
 
 def validate(name: SchemaName, document: Any) -> list[SchemaIssue]:
     """Every way ``document`` breaks schema ``name``, in document order; empty when it conforms."""
+    if conforms(name, document):
+        return []
     found: list[SchemaIssue] = []
     for error in _validator(name).iter_errors(document):
         for leaf in _leaf_errors(error):
@@ -193,17 +216,21 @@ def validate(name: SchemaName, document: Any) -> list[SchemaIssue]:
 
 
 def is_valid(name: SchemaName, document: Any) -> bool:
-    """True when ``document`` conforms to schema ``name``."""
+    """True when jsonschema finds that ``document`` conforms to schema ``name``: the reference ``conforms`` matches."""
     return bool(_validator(name).is_valid(document))
 
 
 @functools.cache
 def _definition_validator(name: str, definition: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     reference = {"$ref": f"{load_schema(name)['$id']}#/$defs/{definition}"}
     return Draft202012Validator(reference, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def definition_problems(name: str, definition: str, document: Any) -> list[str]:
     """Every way ``document`` breaks ``$defs/<definition>`` of schema ``name`` ("path: message"); empty if none."""
+    if conforms(name, document, definition):
+        return []
     errors = sorted(_definition_validator(name, definition).iter_errors(document), key=lambda e: list(map(str, e.path)))
     return [f"{error.json_path}: {error.message}" for error in errors]
