@@ -442,3 +442,33 @@ def test_build_refuses_to_write_an_entry_document_its_schema_refuses(
     assert "does not match schemas/api.schema.json (a bug in ghdigest)" in result.stderr
     assert "'blog' is not one of" in result.stderr
     assert not (example_repo / "dist").exists()
+
+
+_JSON_DATA = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(alphabet=st.characters(codec="utf-8")),
+    ),
+    lambda children: st.one_of(st.lists(children, max_size=5), st.dictionaries(st.text(), children, max_size=5)),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JSON_DATA)
+def test_api_json_text_is_what_the_standard_encoder_writes(document: Any) -> None:
+    """The build's own encoder writes exactly json.dumps(sort_keys, indent=2, UTF-8), then escapes <, > and &."""
+    expected = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028")):
+        expected = expected.replace(char, escaped)
+    assert api.dump_json(document) == expected.replace("\u2029", "\\u2029") + "\n"
+    assert json.loads(api.dump_json(document)) == document
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), {1: "x"}, (1, 2), b"x"])
+def test_api_json_refuses_what_is_not_json_data(value: Any) -> None:
+    with pytest.raises(TypeError):
+        api.dump_json(value)

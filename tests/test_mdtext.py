@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from ghdigest.mdtext import AnchorBook, escape, escape_table_cell, github_slug, sanitize_markdown
@@ -161,3 +164,15 @@ def test_hard_line_breaks_are_kept() -> None:
 @pytest.mark.parametrize("text", ["#", "##", "# ##"])
 def test_text_of_hashes_is_escaped_once(text: str) -> None:
     assert _rendered(escape(text)) == f"<p>{text}</p>\n"
+
+
+def _slug_by_categories(text: str) -> str:
+    """GitHub's rule spelled out: lower case; keep letters, marks, numbers, '-', '_' and spaces; spaces become '-'."""
+    text = unicodedata.normalize("NFC", text).strip().lower()
+    return "".join(ch for ch in text if ch in "-_ " or unicodedata.category(ch)[0] in "LNM").replace(" ", "-")
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text()))
+def test_github_slug_follows_the_rule_for_any_text(heading: str) -> None:
+    assert github_slug(heading) == _slug_by_categories(heading)

@@ -7,6 +7,7 @@ ContentError holding them all when any is an error.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -102,7 +103,9 @@ class _Collector:
 def _discover(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith("."))
+    # By name, not by Path: the same order on every system, and far fewer comparisons' worth of work.
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(YAML_SUFFIXES) and not n.startswith("."))
+    return [folder / name for name in names]
 
 
 def _discover_unique(folder: Path, config: Config, sink: list[Diagnostic]) -> list[Path]:

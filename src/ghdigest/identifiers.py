@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -119,8 +120,10 @@ def canonical_id(url: str) -> str:
 
 # Letters, digits and inner hyphens, and underscores, which DNS names may hold and browsers open.
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_WHITE_SPACE = re.compile(r"\s")  # for text, \s is exactly what str.isspace calls white space
 
 
+@functools.lru_cache(maxsize=4096)  # content checks ask about each link more than once
 def url_problem(url: str) -> str | None:
     """Why ``url`` is not a usable absolute http(s) link, or None when it is."""
     try:
@@ -130,7 +133,7 @@ def url_problem(url: str) -> str | None:
         return f"malformed URL {url!r}: {exc}"
     if parts.scheme not in ("http", "https"):
         return f"URL {url!r} must start with http:// or https://"
-    if any(ch.isspace() for ch in url):
+    if _WHITE_SPACE.search(url):
         return f"URL {url!r} contains white space"
     host = parts.hostname or ""
     if not host:
@@ -140,7 +143,8 @@ def url_problem(url: str) -> str | None:
     if host.startswith("[") or ":" in host:
         return None  # IPv6 literal, already checked by urlsplit
     try:
-        ascii_host = host.encode("idna").decode("ascii")
+        # The label checks below refuse whatever the idna codec would refuse in an ASCII name.
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
     except UnicodeError:
         return f"URL {url!r} has an invalid host name {host!r}"
     labels = ascii_host.rstrip(".").split(".")

@@ -138,9 +138,14 @@ def link_destination(url: str) -> str:
     return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
 
 
+_NOT_ASCII_SLUG = re.compile(r"[^a-z0-9_ -]")
+
+
 def github_slug(text: str) -> str:
     """The anchor GitHub gives a heading with this text (lower case, punctuation dropped, '-' for spaces)."""
     text = unicodedata.normalize("NFC", text).strip().lower()
+    if text.isascii():  # the common case: of ASCII, the letters and digits are what categories L, N and M hold
+        return _NOT_ASCII_SLUG.sub("", text).replace(" ", "-")
     kept = "".join(ch for ch in text if ch in "-_ " or unicodedata.category(ch)[0] in "LNM")
     return kept.replace(" ", "-")
 

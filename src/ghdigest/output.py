@@ -31,8 +31,13 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
-def write_text_atomic(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` through a temporary file and a rename; False when it already held it."""
+def write_text_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
+    """Write ``text`` to ``path`` through a temporary file and a rename; False when it already held it.
+
+    ``durable`` also flushes the file to the disk before the rename, so even a power cut leaves the
+    old or the new file; without it a crashed or killed process still does, which is enough for
+    files that can be made again.
+    """
     data = text.encode("utf-8")
     try:
         if path.is_file() and path.read_bytes() == data:
@@ -49,8 +54,9 @@ def write_text_atomic(path: Path, text: str) -> bool:
         os.fchmod(handle, mode)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -81,7 +87,11 @@ def write_new_file(path: Path, text: str) -> bool:
 
 
 def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every ``relative name → text`` under ``out_dir``; return the files that changed."""
+    """Write every ``relative name → text`` under ``out_dir``; return the files that changed.
+
+    Each file is replaced whole, but not flushed to the disk one by one: a build's output can be
+    made again, and on a large archive ten thousand flushes would take longer than the build.
+    """
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder")
     blocked = [name for name in sorted(files) if (out_dir / name).exists() and not (out_dir / name).is_file()]
@@ -91,7 +101,7 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
     try:
         for name in sorted(files):
             target = out_dir / name
-            if write_text_atomic(target, files[name]):
+            if write_text_atomic(target, files[name], durable=False):
                 changed.append(target)
     except OSError as exc:
         raise OutputError(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from exc

@@ -67,12 +67,18 @@ def _ordered(entries: list[StoredEntry], order: list[str]) -> list[StoredEntry]:
 
 def plan_week(content: Content, week: Week, neighbours: tuple[Week | None, Week | None]) -> WeekPlan:
     """The digest of ``week`` from the shown entries of that week."""
+    return _plan_week(content, week, neighbours, [e for e in content.entries if e.shown and e.week == week])
+
+
+def _plan_week(
+    content: Content, week: Week, neighbours: tuple[Week | None, Week | None], shown: list[StoredEntry]
+) -> WeekPlan:
     config = content.config
     settings = config.settings
     language = settings.language
     digest = content.digests.get(week.id)
     order = list(digest.digest.order) if digest else []
-    members = _ordered([e for e in content.entries if e.shown and e.week == week], order)
+    members = _ordered(shown, order)
     sections: list[PlannedSection] = []
     for spec in config.sections:
         chosen = tuple(e for e in members if e.section == spec)
@@ -98,12 +104,16 @@ def plan_week(content: Content, week: Week, neighbours: tuple[Week | None, Week 
 
 def plan_digests(content: Content) -> DigestPlan:
     """Plan every week that has shown entries, with prev/next links between them."""
-    weeks = content.weeks()
+    by_week: dict[Week, list[StoredEntry]] = {}
+    for stored in content.entries:  # one pass: asking every week to look at every entry is quadratic
+        if stored.shown and stored.week is not None:
+            by_week.setdefault(stored.week, []).append(stored)
+    weeks = sorted(by_week)
     plans = []
     for index, week in enumerate(weeks):
         previous = weeks[index - 1] if index > 0 else None
         following = weeks[index + 1] if index + 1 < len(weeks) else None
-        plans.append(plan_week(content, week, (previous, following)))
+        plans.append(_plan_week(content, week, (previous, following), by_week[week]))
     settings = content.config.settings
     return DigestPlan(settings.title, settings.language, content.config.sections, tuple(plans))
 

@@ -19,10 +19,11 @@ or issue).
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring as _encode_string  # JSON string syntax, without escaping non-ASCII
 from typing import Any
 
 from ghdigest import mdtext
@@ -108,9 +109,40 @@ def week_path(week_id: str) -> str:
     return f"api/weeks/{week_id}.json"
 
 
+def _indented_json(value: Any, level: int = 0) -> str:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)``, for JSON data, in less time.
+
+    The standard library's indenting encoder is pure Python and general; on a large archive's
+    ten thousand documents this one, made for plain JSON data, saves about half its time.
+    """
+    if isinstance(value, str):
+        return _encode_string(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + "  " * (level + 1)
+        members = [f"{_encode_string(key)}: {_indented_json(value[key], level + 1)}" for key in sorted(value)]
+        return "{" + inner + ("," + inner).join(members) + "\n" + "  " * level + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        inner = "\n" + "  " * (level + 1)
+        items = [_indented_json(item, level + 1) for item in value]
+        return "[" + inner + ("," + inner).join(items) + "\n" + "  " * level + "]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__repr__(value)
+    raise TypeError(f"not JSON data: {value!r}")
+
+
 def dump_json(document: Any) -> str:
     """``document`` as deterministic JSON text: sorted keys, UTF-8 as is, HTML-significant characters escaped."""
-    text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2)
+    text = _indented_json(document)
     # Outside strings JSON never holds these characters, so replacing them everywhere only
     # re-spells string contents: "<script>" can never appear in the file, even when someone
     # pastes it into an HTML page, and U+2028/U+2029 cannot end a JavaScript string.

@@ -17,6 +17,7 @@ Two places, one interface (:class:`Locations`):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -115,6 +116,11 @@ class ReleaseLocations:
     def _repository(self) -> str:
         return f"{self.web_url.rstrip('/')}/{self.repo}"
 
+    @functools.cached_property
+    def _pages(self) -> dict[str, str]:
+        """Week ids by page name; made once, not once per entry."""
+        return {page_name(week): week for week in self.tags}
+
     @property
     def site_url(self) -> str | None:
         """None: nothing publishes the output folder."""
@@ -147,7 +153,7 @@ class ReleaseLocations:
     def resolver(self, week_id: str) -> LinkResolver:
         """Anchors into the release page, week pages to their releases, other paths to the repository's files."""
         page = self.page_url(week_id)
-        pages = {page_name(week): week for week in self.tags}
+        pages = self._pages
 
         def resolve(value: str, image: bool) -> str:
             parts = urlsplit(value)
