@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ghdigest import output, schema
+from ghdigest.buildcache import BuildCache, engine_hash, fingerprint, stat_record, unchanged_files
 from ghdigest.config import CONFIG_FILE, Config
 from ghdigest.content import Content, check_content
-from ghdigest.errors import Diagnostic, Location, NothingToBuild, Severity
+from ghdigest.errors import ContentError, Diagnostic, Location, NothingToBuild, Severity
+from ghdigest.models import Language
 from ghdigest.plan import DigestPlan, WeekPlan, plan_digests
 from ghdigest.render import api, feed, markdown
 from ghdigest.render.locations import GITHUB_WEB_URL, Locations, ReleaseLocations, SiteLocations
 from ghdigest.weeks import Week
+
+if TYPE_CHECKING:
+    import jinja2
 
 INDEX_PAGE = "index.md"
 
@@ -64,6 +69,39 @@ def _feeds(plan: DigestPlan, weeks: Sequence[WeekPlan], pages: Mapping[str, str]
     return feed.render_feeds(info, feed.feed_items(weeks, pages, where))
 
 
+def _week_files(
+    env: jinja2.Environment, plan: WeekPlan, language: Language, ids: Mapping[str, str], where: Locations | None
+) -> dict[str, str]:
+    """The files of one week: its page, its API document and the documents of its entries."""
+    page = markdown.render_week(env, plan, language)
+    week_document = api.week_document(plan, language, page, ids, where)
+    files = {markdown.page_name(plan.week.id): page}
+    files.update(_checked_json({api.week_path(plan.week.id): ("week", week_document)}))
+    # Each entry document is the very object its week document holds, checked with it against
+    # $defs/entry: checking it again would double the time a large archive's build takes.
+    for section in week_document["sections"]:
+        for entry in section["entries"]:
+            files[entry["path"]] = api.dump_json(entry)
+    return files
+
+
+def _site_files(
+    env: jinja2.Environment,
+    full_plan: DigestPlan,
+    ids: Mapping[str, str],
+    where: Locations | None,
+    pages: Callable[[WeekPlan], str],
+) -> dict[str, str]:
+    """The files about every week: ``index.md``, ``api/index.json`` and, with an address, the feeds."""
+    files = {INDEX_PAGE: markdown.render_index(env, full_plan, list(full_plan.weeks))}
+    feeds = feed.FEED_FILES if where is not None else None
+    files.update(_checked_json({api.INDEX_PATH: ("index", api.index_document(full_plan, ids, where, feeds))}))
+    if where is not None:
+        newest = feed.newest_weeks(full_plan.weeks)
+        files.update(_feeds(full_plan, newest, {markdown.page_name(w.week.id): pages(w) for w in newest}, where))
+    return files
+
+
 def render_site(
     content: Content, only: Week | None = None, *, repo: str | None = None, web_url: str = GITHUB_WEB_URL
 ) -> dict[str, str]:
@@ -80,35 +118,14 @@ def render_site(
         available = ", ".join(w.week.id for w in full_plan.weeks) or "none"
         raise NothingToBuild(f"{only.id} has no selected entries (weeks with entries: {available})")
     env = markdown.environment(config.templates_dir)
-    language = full_plan.language
-    files = {
-        markdown.page_name(w.week.id): markdown.render_week(env, w, language)
-        for w in full_plan.weeks
-        if only is None or w.week == only
-    }
     where = locations(config, content.weeks(), repo=repo, web_url=web_url)
     ids = api.api_ids(content.entries)  # from every week, so --week gives the ids a full build gives
-    documents: dict[str, tuple[str, dict[str, Any]]] = {}
-    entry_documents: dict[str, dict[str, Any]] = {}
+    files: dict[str, str] = {}
     for plan in full_plan.weeks:
-        if only is not None and plan.week != only:
-            continue
-        page = files[markdown.page_name(plan.week.id)]
-        week_document = api.week_document(plan, language, page, ids, where)
-        documents[api.week_path(plan.week.id)] = ("week", week_document)
-        for section in week_document["sections"]:
-            for entry in section["entries"]:
-                entry_documents[entry["path"]] = entry
+        if only is None or plan.week == only:
+            files.update(_week_files(env, plan, full_plan.language, ids, where))
     if only is None:
-        files[INDEX_PAGE] = markdown.render_index(env, full_plan, list(full_plan.weeks))
-        feeds = feed.FEED_FILES if where is not None else None
-        documents[api.INDEX_PATH] = ("index", api.index_document(full_plan, ids, where, feeds))
-        if where is not None:
-            files.update(_feeds(full_plan, full_plan.weeks, files, where))
-    files.update(_checked_json(documents))
-    # Each entry document is the very object its week document holds, checked with it against
-    # $defs/entry: checking it again would double the time a large archive's build takes.
-    files.update({name: api.dump_json(document) for name, document in entry_documents.items()})
+        files.update(_site_files(env, full_plan, ids, where, lambda w: files[markdown.page_name(w.week.id)]))
     return files
 
 
@@ -143,14 +160,117 @@ def _no_site_url(config: Config) -> Diagnostic:
     )
 
 
-def build(config: Config, out_dir: Path | None = None, week: Week | None = None) -> BuildResult:
-    """Check the content and write its digests to ``out_dir``; nothing is written when content has errors."""
-    content = check_content(config)
-    files = render_site(content, week)
+def build(
+    config: Config, out_dir: Path | None = None, week: Week | None = None, *, use_cache: bool = True
+) -> BuildResult:
+    """Check the content and write its digests to ``out_dir``; nothing is written when content has errors.
+
+    With ``use_cache`` (the default), ``.ghdigest/build.json`` under ROOT spares a rebuild the
+    files and weeks that have not changed since the last build into the same folder; the output
+    is the same as without it, byte for byte. A build of one ``week`` does not use it.
+    """
+    cache = _open_cache(config) if use_cache else None
+    try:
+        content = check_content(config, cache)
+    except ContentError:
+        if cache is not None:
+            cache.save()  # what was learnt about the files that are fine still holds
+        raise
     target = out_dir if out_dir is not None else config.output_dir
-    changed = output.write_tree(target, files)
-    weeks = tuple(sorted(name.removesuffix(".md") for name in files if name.endswith(".md") and name != INDEX_PAGE))
+    if cache is None or week is not None:
+        files = render_site(content, week)
+        changed = output.write_tree(target, files)
+        names = sorted(files)
+    else:
+        names, changed = _build_incrementally(content, target, cache)
+    if cache is not None:
+        cache.save()
+    weeks = tuple(sorted(name.removesuffix(".md") for name in names if _is_week_page(name)))
     warnings = content.diagnostics
     if week is None and locations(config, ()) is None:
         warnings = (*warnings, _no_site_url(config))
-    return BuildResult(target, tuple(sorted(files)), tuple(changed), weeks, warnings)
+    return BuildResult(target, tuple(names), tuple(changed), weeks, warnings)
+
+
+def _is_week_page(name: str) -> bool:
+    return name.endswith(".md") and "/" not in name and name != INDEX_PAGE
+
+
+def _open_cache(config: Config) -> BuildCache:
+    engine = engine_hash(config.settings.model_dump_json(), config.templates_dir)
+    return BuildCache.open(config.root, engine)
+
+
+def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> tuple[list[str], list[Path]]:
+    """Render and write only the weeks whose inputs or files changed since the last build into ``target``.
+
+    A week is rendered again unless its fingerprint (a hash of everything its files are made
+    from) is the one recorded, and each file recorded for it is still there as written.
+    """
+    config = content.config
+    full_plan = plan_digests(content)
+    env = markdown.environment(config.templates_dir)
+    where = locations(config, content.weeks())
+    ids = api.api_ids(content.entries)
+    before = cache.output_record(target)
+    # What every file may depend on besides its own week: the engine (code, settings, templates),
+    # where the output lives (which names every week's release), and the list of weeks.
+    shared = fingerprint([cache.engine, repr(where), [w.week.id for w in full_plan.weeks]])
+    files: dict[str, str] = {}
+    kept: dict[str, list[str]] = {}
+    week_prints: dict[str, str] = {}
+    for plan in full_plan.weeks:
+        week_id = plan.week.id
+        digest = content.digests.get(week_id)
+        members = [(e.key, e.source_hash, ids[e.key]) for section in plan.sections for e in section.entries]
+        neighbours = [w.id if w is not None else None for w in (plan.previous, plan.next)]
+        week_prints[week_id] = fingerprint([shared, week_id, neighbours, digest and digest.source_hash, members])
+        if not _reusable(before.get("weeks", {}).get(week_id), week_prints[week_id], target):
+            rendered = _week_files(env, plan, full_plan.language, ids, where)
+            files.update(rendered)
+            kept[week_id] = list(rendered)
+        else:
+            kept[week_id] = list(before["weeks"][week_id]["files"])
+    site_print = fingerprint([shared, week_prints])
+    if _reusable(before.get("site"), site_print, target):
+        site_names = list(before["site"]["files"])
+    else:
+
+        def page(plan: WeekPlan) -> str:
+            name = markdown.page_name(plan.week.id)
+            return files[name] if name in files else markdown.render_week(env, plan, full_plan.language)
+
+        rendered = _site_files(env, full_plan, ids, where, page)
+        files.update(rendered)
+        site_names = list(rendered)
+    changed = output.write_tree(target, files)
+    names = sorted({*site_names, *(name for week_names in kept.values() for name in week_names)})
+    _remove_dropped(target, before, set(names))
+    record = {
+        "weeks": {w: {"print": week_prints[w], "files": _stats(target, kept[w])} for w in kept},
+        "site": {"print": site_print, "files": _stats(target, site_names)},
+    }
+    cache.keep_output(target, record)
+    return names, changed
+
+
+def _reusable(record: Any, expected: str, target: Path) -> bool:
+    return (
+        isinstance(record, dict)
+        and record.get("print") == expected
+        and isinstance(record.get("files"), dict)
+        and unchanged_files(target, record["files"])
+    )
+
+
+def _stats(target: Path, names: Iterable[str]) -> dict[str, list[int] | None]:
+    return {name: stat_record(target / name) for name in names}
+
+
+def _remove_dropped(target: Path, before: Mapping[str, Any], current: set[str]) -> None:
+    """Delete files an earlier build wrote into ``target`` that this one no longer makes (a deleted week's)."""
+    records = [*before.get("weeks", {}).values(), before.get("site") or {}]
+    for name in {name for record in records for name in record.get("files", {})} - current:
+        path = target / name
+        if ".." not in Path(name).parts and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)

@@ -41,6 +41,7 @@ from ghdigest.weeks import WeekError
 from ghdigest.yamlio import dump_document
 
 if TYPE_CHECKING:
+    from ghdigest.buildcache import BuildCache
     from ghdigest.publish import ReleaseReport
     from ghdigest.sync import SyncReport
 
@@ -191,12 +192,21 @@ def main(debug: bool) -> None:
     """
 
 
+_NO_CACHE_OPTION = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every file afresh, without .ghdigest/build.json (which is kept per machine and only ever "
+    "spares reading files whose bytes are unchanged).",
+)
+
+
 @main.command()
 @ROOT_ARGUMENT
 @format_option("one line per problem", '{"diagnostics": [...]} on stdout')
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@_NO_CACHE_OPTION
 @handle_errors
-def validate(root: Path | None, output_format: str, strict: bool) -> None:
+def validate(root: Path | None, output_format: str, strict: bool, no_cache: bool) -> None:
     """Check every content file and report every problem, located as path:line:col.
 
     Checks the schema of each entry and digest file, then what a schema cannot: duplicate
@@ -215,7 +225,10 @@ def validate(root: Path | None, output_format: str, strict: bool) -> None:
         click.echo(json.dumps({"diagnostics": [reporter.as_json(d) for d in exc.diagnostics]}, ensure_ascii=False))
         click.echo(f"ghdigest: error: {exc}", err=True)
         raise click.exceptions.Exit(EXIT_CANNOT_RUN) from None
-    content = load_content(config)
+    cache = None if no_cache else _build_cache(config)
+    content = load_content(config, cache)
+    if cache is not None:
+        cache.save()
     template_problems = check_templates(config.templates_dir, config.settings.templates.strip("/"))
     diagnostics = sorted_diagnostics([*content.diagnostics, *template_problems])
     reporter = Reporter(config.root)
@@ -245,12 +258,18 @@ def validate(root: Path | None, output_format: str, strict: bool) -> None:
     default=None,
     help="Build only this week, such as 2020-W38 (the index is not rewritten).",
 )
+@_NO_CACHE_OPTION
 @handle_errors
-def build_command(root: Path | None, out_dir: Path | None, week_id: str | None) -> None:
+def build_command(root: Path | None, out_dir: Path | None, week_id: str | None, no_cache: bool) -> None:
     """Compile each week's digest into OUT/<week>.md, plus OUT/index.md, the archive.
 
     The content is checked first: on any error the problems are printed, the exit code
     is 1 and nothing is written. Output is the same, byte for byte, on every rebuild.
+
+    A rebuild reads again only the files that changed and renders again only the weeks they
+    touch, from .ghdigest/build.json under ROOT (files whose bytes are unchanged, weeks whose
+    inputs and output files are unchanged); files an earlier build wrote for weeks or entries
+    that are gone are removed. --no-cache does everything afresh.
     """
     from ghdigest.build import build
 
@@ -261,7 +280,7 @@ def build_command(root: Path | None, out_dir: Path | None, week_id: str | None) 
             week = config.parse_week(week_id)
         except WeekError as exc:
             raise click.BadParameter(str(exc), param_hint="--week") from None
-    result = build(config, out_dir, week)
+    result = build(config, out_dir, week, use_cache=not no_cache)
     Reporter(config.root).emit(result.warnings, err=True)
     weeks = ", ".join(result.weeks) if len(result.weeks) <= 3 else f"{result.weeks[0]} … {result.weeks[-1]}"
     click.echo(
@@ -269,8 +288,17 @@ def build_command(root: Path | None, out_dir: Path | None, week_id: str | None) 
         f"{_shown(result.out_dir)}: {len(result.changed)} of {len(result.files)} file(s) changed",
         err=True,
     )
-    for name in result.files:
-        click.echo(_shown(result.out_dir / name))
+    # One folder shown once: showing each of ten thousand paths on its own costs seconds.
+    shown_dir = _shown(result.out_dir)
+    prefix = "" if shown_dir == "." else f"{shown_dir.rstrip('/')}/"
+    if result.files:
+        click.echo("\n".join(f"{prefix}{name}" for name in result.files))
+
+
+def _build_cache(config: Config) -> BuildCache:
+    from ghdigest.buildcache import BuildCache, engine_hash
+
+    return BuildCache.open(config.root, engine_hash(config.settings.model_dump_json(), config.templates_dir))
 
 
 def _shown(path: Path) -> str:

@@ -7,21 +7,22 @@ ContentError holding them all when any is an error.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ghdigest import identifiers, schema
+from ghdigest import buildcache, identifiers, schema
 from ghdigest.config import Config, SectionSpec
 from ghdigest.errors import ContentError, Diagnostic, Location, Severity
-from ghdigest.models import Digest, Entry
+from ghdigest.models import Digest, Entry, Kind, Status
 from ghdigest.weeks import Week, WeekError
-from ghdigest.yamlio import DocumentError, YamlDocument, load_document
+from ghdigest.yamlio import DocumentError, YamlDocument, parse_bytes, read_limited
 
 DIGESTS_FOLDER = "digests"
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -30,24 +31,65 @@ _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SHOWN_STATUSES = frozenset({"selected", "published"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StoredEntry:
-    """An entry with what its file and the settings say about it."""
+    """An entry with what its file and the settings say about it.
+
+    The fields that planning a digest needs are kept apart from the whole ``entry``, which is
+    typed only when asked for: a rebuild from the cache types just the entries it renders.
+    """
 
     key: str
     """File name without extension; what digest files refer to."""
     path: str
     """Path of the file, relative to the repository root."""
-    entry: Entry
     id: str
     """Canonical id: ``arxiv:…``, ``doi:…``, ``url:<hash>``, ``issue:<n>`` or ``entry:<key>``."""
     week: Week | None
     section: SectionSpec
+    status: Status
+    kind: Kind
+    url: str | None
+    pick: bool
+    issue_number: int | None
+    """The number of the GitHub issue the entry mirrors, if any."""
+    heading: str
+    """What lists show: the headline, else the title, else the key."""
+    source_hash: str
+    """Hash of the file's bytes: equal hashes, equal entries."""
+    data: Mapping[str, Any] = field(repr=False)
+    """The file's data, which conforms to the entry schema."""
+
+    @functools.cached_property
+    def entry(self) -> Entry:
+        """The typed entry."""
+        return Entry.model_validate(self.data)
+
+    @classmethod
+    def of(
+        cls,
+        key: str,
+        path: str,
+        entry: Entry,
+        ids: tuple[str, Week | None, SectionSpec],
+        data: Mapping[str, Any],
+        source_hash: str,
+    ) -> StoredEntry:
+        """A stored entry from its typed ``entry`` and its ``(id, week, section)``."""
+        entry_id, week, section = ids
+        number = entry.issue.number if entry.issue is not None else None
+        heading = entry.headline or entry.title or key
+        stored = cls(
+            key, path, entry_id, week, section, entry.status, entry.kind, entry.url, entry.pick, number, heading,
+            source_hash, data,
+        )  # fmt: skip
+        stored.__dict__["entry"] = entry  # typed already: cached_property's slot
+        return stored
 
     @property
     def shown(self) -> bool:
         """True when the entry goes into its week's digest."""
-        return self.entry.status in SHOWN_STATUSES and self.week is not None
+        return self.status in SHOWN_STATUSES and self.week is not None
 
 
 @dataclass(frozen=True)
@@ -57,6 +99,8 @@ class StoredDigest:
     week: Week
     path: str
     digest: Digest
+    source_hash: str
+    """Hash of the file's bytes."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +170,8 @@ def _display(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _read(path: Path, config: Config, sink: list[Diagnostic]) -> YamlDocument | None:
-    display = _display(path, config.root)
+def _read_raw(path: Path, display: str, config: Config, sink: list[Diagnostic]) -> bytes | None:
+    """The bytes of a content file, unless it is a link out of the repository, not a file, or unreadable."""
     if path.is_symlink():
         try:
             target = path.resolve(strict=True)
@@ -148,7 +192,16 @@ def _read(path: Path, config: Config, sink: list[Diagnostic]) -> YamlDocument | 
         sink.append(Diagnostic(Location(display), Severity.ERROR, "not-a-file", "not a regular file"))
         return None
     try:
-        document = load_document(path, display)
+        return read_limited(path, display)
+    except DocumentError as exc:
+        sink.append(exc.diagnostic)
+        return None
+
+
+def _parse(raw: bytes, display: str, sink: list[Diagnostic]) -> YamlDocument | None:
+    """The parsed file, if it holds one YAML mapping."""
+    try:
+        document = parse_bytes(raw, display)
     except DocumentError as exc:
         sink.append(exc.diagnostic)
         return None
@@ -161,6 +214,12 @@ def _read(path: Path, config: Config, sink: list[Diagnostic]) -> YamlDocument | 
         )
         return None
     return document
+
+
+def _read(path: Path, config: Config, sink: list[Diagnostic]) -> YamlDocument | None:
+    display = _display(path, config.root)
+    raw = _read_raw(path, display, config, sink)
+    return _parse(raw, display, sink) if raw is not None else None
 
 
 def _typed(name: schema.SchemaName, model: type[BaseModel], document: YamlDocument, out: _Collector) -> Any:
@@ -269,35 +328,89 @@ def read_documents(config: Config) -> tuple[list[tuple[str, YamlDocument]], list
     return documents, sink
 
 
-def _load_entries(config: Config, sink: list[Diagnostic]) -> list[tuple[StoredEntry, YamlDocument]]:
+def _load_entry(
+    key: str, raw: bytes, digest: str, display: str, config: Config, sink: list[Diagnostic]
+) -> tuple[StoredEntry, YamlDocument] | None:
+    """Parse, check and type one entry file."""
+    document = _parse(raw, display, sink)
+    if document is None:
+        return None
+    out = _Collector(document, sink)
+    if not _KEY.match(key):
+        out.error(
+            [],
+            "invalid-file-name",
+            f"file name '{key}{Path(display).suffix}' must start with a letter or digit "
+            "and hold only letters, digits, '.', '-' and '_'",
+        )
+    entry = _typed("entry", Entry, document, out)
+    if entry is None:
+        return None
+    week = _entry_week(entry, config, out)
+    section = _check_entry(entry, week, config, out)
+    ids = (_entry_id(entry, key), week, section)
+    return StoredEntry.of(key, display, entry, ids, document.data, digest), document
+
+
+def _entry_record(loaded: tuple[StoredEntry, YamlDocument] | None, diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    """What the cache keeps of one entry file's reading: JSON."""
+    record: dict[str, Any] = {"diagnostics": [buildcache.diagnostic_record(d) for d in diagnostics], "entry": None}
+    if loaded is not None:
+        stored = loaded[0]
+        week = stored.week.id if stored.week is not None else None
+        record["entry"] = {"data": stored.data, "id": stored.id, "week": week, "section": stored.section.id}
+    return record
+
+
+def _entry_from_record(
+    key: str, raw: bytes, digest: str, display: str, record: Any, config: Config, sink: list[Diagnostic]
+) -> tuple[StoredEntry, YamlDocument] | None:
+    """One entry as the cache recorded it, typed only when it is used."""
+    sink.extend(buildcache.diagnostic_from(display, d) for d in record["diagnostics"])
+    kept = record["entry"]
+    if kept is None:
+        return None
+    data = kept["data"]
+    week = config.parse_week(kept["week"]) if kept["week"] is not None else None
+    section = next(s for s in config.sections if s.id == kept["section"])
+    issue = data.get("issue")
+    heading = data.get("headline") or data.get("title") or key
+    stored = StoredEntry(
+        key, display, kept["id"], week, section, data.get("status", "selected"), data["kind"], data.get("url"),
+        data.get("pick", False), issue["number"] if issue else None, heading, digest, data,
+    )  # fmt: skip
+    # The text is decoded for locating a later diagnostic (a duplicate); it is parsed only then.
+    return stored, YamlDocument(display, raw.decode("utf-8-sig"), data)
+
+
+def _load_entries(
+    config: Config, sink: list[Diagnostic], cache: buildcache.BuildCache | None
+) -> list[tuple[StoredEntry, YamlDocument]]:
     loaded = []
     for path in _discover_unique(config.content_dir, config, sink):
-        key = path.stem
-        document = _read(path, config, sink)
-        if document is None:
+        display = _display(path, config.root)
+        raw = _read_raw(path, display, config, sink)
+        if raw is None:
             continue
-        out = _Collector(document, sink)
-        if not _KEY.match(key):
-            out.error(
-                [],
-                "invalid-file-name",
-                f"file name '{path.name}' must start with a letter or digit "
-                "and hold only letters, digits, '.', '-' and '_'",
-            )
-        entry = _typed("entry", Entry, document, out)
-        if entry is None:
-            continue
-        week = _entry_week(entry, config, out)
-        section = _check_entry(entry, week, config, out)
-        stored = StoredEntry(key, document.display_path, entry, _entry_id(entry, key), week, section)
-        loaded.append((stored, document))
+        digest = buildcache.source_hash(raw)
+        record = cache.file_record(display, digest) if cache is not None else None
+        if record is not None:
+            result = _entry_from_record(path.stem, raw, digest, display, record, config, sink)
+        else:
+            found: list[Diagnostic] = []
+            result = _load_entry(path.stem, raw, digest, display, config, found)
+            sink.extend(found)
+            if cache is not None:
+                cache.keep_file(display, digest, _entry_record(result, found))
+        if result is not None:
+            loaded.append(result)
     return loaded
 
 
 def _check_duplicates(loaded: list[tuple[StoredEntry, YamlDocument]], sink: list[Diagnostic]) -> None:
     first: dict[str, tuple[StoredEntry, YamlDocument]] = {}
     for stored, document in loaded:
-        if stored.entry.url is None or stored.entry.status == "skip":
+        if stored.url is None or stored.status == "skip":
             continue
         earlier = first.setdefault(stored.id, (stored, document))
         if earlier[0] is stored:
@@ -305,7 +418,7 @@ def _check_duplicates(loaded: list[tuple[StoredEntry, YamlDocument]], sink: list
         other, other_document = earlier
         where = other_document.locate(["url"])
         out = _Collector(document, sink)
-        if "paper" in (stored.entry.kind, other.entry.kind):
+        if "paper" in (stored.kind, other.kind):
             out.error(
                 ["url"], "duplicate-paper", f"the same paper ({stored.id}) is already in {where}; keep one of the two"
             )
@@ -323,8 +436,10 @@ def _load_digests(
     weeks_shown = {e.week for e in entries if e.shown}
     digests: dict[str, StoredDigest] = {}
     for path in _discover_unique(config.content_dir / DIGESTS_FOLDER, config, sink):
-        document = _read(path, config, sink)
-        if document is None:
+        display = _display(path, config.root)
+        raw = _read_raw(path, display, config, sink)
+        document = _parse(raw, display, sink) if raw is not None else None
+        if raw is None or document is None:
             continue
         out = _Collector(document, sink)
         try:
@@ -348,7 +463,7 @@ def _load_digests(
                 out.error(["order", index], "wrong-week", f"order: entry '{ref}' belongs to {other}, not {week.id}")
         if week not in weeks_shown:
             out.warning([], "empty-week", f"no entry of {week.id} is selected, so this digest is not built")
-        digests[week.id] = StoredDigest(week, document.display_path, digest)
+        digests[week.id] = StoredDigest(week, document.display_path, digest, buildcache.source_hash(raw))
     return digests
 
 
@@ -379,11 +494,15 @@ def _stray_files(config: Config, sink: list[Diagnostic]) -> None:
             )
 
 
-def load_content(config: Config) -> Content:
-    """Read every content file under ``issues/``; problems are returned, not raised."""
+def load_content(config: Config, cache: buildcache.BuildCache | None = None) -> Content:
+    """Read every content file under ``issues/``; problems are returned, not raised.
+
+    With a ``cache``, files read before (same path, same bytes) are not parsed again, and what
+    is read anew is added to it.
+    """
     sink: list[Diagnostic] = []
     _stray_files(config, sink)
-    loaded = _load_entries(config, sink)
+    loaded = _load_entries(config, sink, cache)
     _check_duplicates(loaded, sink)
     entries = [stored for stored, _ in loaded]
     unloadable = {p.stem for p in _discover(config.content_dir)} - {e.key for e in entries}
@@ -393,9 +512,9 @@ def load_content(config: Config) -> Content:
     return Content(config, tuple(entries), digests, diagnostics, files_read)
 
 
-def check_content(config: Config) -> Content:
+def check_content(config: Config, cache: buildcache.BuildCache | None = None) -> Content:
     """Like load_content, but raise ContentError, holding every diagnostic, when any is an error."""
-    content = load_content(config)
+    content = load_content(config, cache)
     if content.errors:
         raise ContentError(content.diagnostics)
     return content

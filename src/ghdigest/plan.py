@@ -96,7 +96,7 @@ def _plan_week(
         outro=localized(digest.digest.outro, language) if digest else None,
         footer=localized(settings.footer, language),
         sections=tuple(sections),
-        picks=tuple(e for e in in_display_order if e.entry.pick),
+        picks=tuple(e for e in in_display_order if e.pick),
         previous=neighbours[0],
         next=neighbours[1],
     )

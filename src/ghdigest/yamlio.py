@@ -207,8 +207,8 @@ def parse_document(text: str, display_path: str, *, exact: bool = False) -> Yaml
     return YamlDocument(display_path, text, data)
 
 
-def load_document(path: Path, display_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDocument:
-    """Read and parse one YAML file; raise DocumentError with a located diagnostic on failure."""
+def read_limited(path: Path, display_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a file of at most ``max_bytes``; DocumentError when it cannot be read or is larger."""
     try:
         with path.open("rb") as handle:
             raw = handle.read(max_bytes + 1)
@@ -220,7 +220,17 @@ def load_document(path: Path, display_path: str, max_bytes: int = DEFAULT_MAX_BY
         raise DocumentError(
             _diagnostic(display_path, 1, 1, "file-too-large", f"file is larger than {max_bytes:,} bytes")
         )
+    return raw
+
+
+def parse_bytes(raw: bytes, display_path: str) -> YamlDocument:
+    """Decode (UTF-8, an optional BOM) and parse one YAML document; DocumentError with a located diagnostic."""
     return parse_document(_decode(raw, display_path), display_path)
+
+
+def load_document(path: Path, display_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDocument:
+    """Read and parse one YAML file; raise DocumentError with a located diagnostic on failure."""
+    return parse_bytes(read_limited(path, display_path, max_bytes), display_path)
 
 
 _UNICODE_BREAKS = re.compile("[\x85\u2028\u2029]")

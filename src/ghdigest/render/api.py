@@ -62,8 +62,8 @@ def _seniority(stored: StoredEntry) -> tuple[Week, int, str]:
     document) of one that is already published.
     """
     assert stored.week is not None  # shown entries always have a week
-    if stored.entry.issue is not None:
-        number = stored.entry.issue.number
+    if stored.issue_number is not None:
+        number = stored.issue_number
     else:
         match = _LEADING_NUMBER.match(stored.key)
         number = int(match.group()) if match else sys.maxsize
@@ -280,8 +280,8 @@ def index_document(
             {
                 "id": ids[stored.key],
                 "week": w.week.id,
-                "kind": stored.entry.kind,
-                "headline": stored.entry.headline or stored.entry.title or stored.key,
+                "kind": stored.kind,
+                "headline": stored.heading,
                 "path": entry_path(ids[stored.key]),
             }
             for w in weeks
