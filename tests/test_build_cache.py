@@ -86,7 +86,8 @@ def test_rebuilds_after_edits_renames_and_deletions_match_clean_builds(cli: Cli,
     steps: list[tuple[str, Callable[[], None]]] = [
         ("nothing", lambda: None),
         ("edit a summary", write("0007-entry.yml", paper(7, "2020-W02", "New *text*.\n\nTwo."))),
-        ("edit a headline", write("0009-entry.yml", paper(9, "2020-W02").replace("number 9", "nine"))),
+        ("edit a headline", write("0008-entry.yml", paper(8, "2020-W02").replace("number 8", "eight"))),
+        ("make an article a paper", write("0009-entry.yml", paper(9, "2020-W02"))),
         ("rename a file", lambda: (issues / "0010-entry.yml").rename(issues / "0010-renamed.yml") and None),
         ("delete an entry", delete("0011-entry.yml")),
         ("delete a whole week", delete(*(f"{n:04d}-entry.yml" for n in range(26, 31)))),
@@ -196,7 +197,7 @@ def test_a_tampered_cache_is_ignored(cli: Cli, archive: Path, tmp_path: Path) ->
     signature, _, body = path.read_bytes().partition(b"\n")
     data = json.loads(body)
     key = "issues/0001-entry.yml"
-    data["files"][key]["result"]["entry"]["data"]["headline"] = "FORGED"
+    data["files"][key]["result"]["entry"][-1] = "FORGED"  # the heading the index shows
     (archive / "issues" / "0001-entry.yml").write_text("kind: paper\nheadline: [broken\n", encoding="utf-8")
     digest = hashlib.sha256((archive / "issues" / "0001-entry.yml").read_bytes()).hexdigest()
     data["files"][key]["hash"] = digest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -85,6 +86,16 @@ def _week_files(
     return files
 
 
+def _index_files(
+    env: jinja2.Environment, full_plan: DigestPlan, ids: Mapping[str, str], where: Locations | None
+) -> dict[str, str]:
+    """``index.md`` and ``api/index.json``: every week and every entry."""
+    files = {INDEX_PAGE: markdown.render_index(env, full_plan, list(full_plan.weeks))}
+    feeds = feed.FEED_FILES if where is not None else None
+    files.update(_checked_json({api.INDEX_PATH: ("index", api.index_document(full_plan, ids, where, feeds))}))
+    return files
+
+
 def _site_files(
     env: jinja2.Environment,
     full_plan: DigestPlan,
@@ -93,9 +104,7 @@ def _site_files(
     pages: Callable[[WeekPlan], str],
 ) -> dict[str, str]:
     """The files about every week: ``index.md``, ``api/index.json`` and, with an address, the feeds."""
-    files = {INDEX_PAGE: markdown.render_index(env, full_plan, list(full_plan.weeks))}
-    feeds = feed.FEED_FILES if where is not None else None
-    files.update(_checked_json({api.INDEX_PATH: ("index", api.index_document(full_plan, ids, where, feeds))}))
+    files = _index_files(env, full_plan, ids, where)
     if where is not None:
         newest = feed.newest_weeks(full_plan.weeks)
         files.update(_feeds(full_plan, newest, {markdown.page_name(w.week.id): pages(w) for w in newest}, where))
@@ -213,45 +222,78 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
     where = locations(config, content.weeks())
     ids = api.api_ids(content.entries)
     before = cache.output_record(target)
+    before_weeks: dict[str, Any] = _mapping(before.get("weeks"))
+    before_site: dict[str, Any] = _mapping(before.get("site"))
     # What every file may depend on besides its own week: the engine (code, settings, templates),
     # where the output lives (which names every week's release), and the list of weeks.
     shared = fingerprint([cache.engine, repr(where), [w.week.id for w in full_plan.weeks]])
     files: dict[str, str] = {}
     kept: dict[str, list[str]] = {}
     week_prints: dict[str, str] = {}
+    digest_hashes: dict[str, str | None] = {}
     for plan in full_plan.weeks:
         week_id = plan.week.id
         digest = content.digests.get(week_id)
+        digest_hashes[week_id] = digest.source_hash if digest is not None else None
         members = [(e.key, e.source_hash, ids[e.key]) for section in plan.sections for e in section.entries]
         neighbours = [w.id if w is not None else None for w in (plan.previous, plan.next)]
-        week_prints[week_id] = fingerprint([shared, week_id, neighbours, digest and digest.source_hash, members])
-        if not _reusable(before.get("weeks", {}).get(week_id), week_prints[week_id], target):
+        week_prints[week_id] = fingerprint([shared, week_id, neighbours, digest_hashes[week_id], members])
+        if not _reusable(before_weeks.get(week_id), week_prints[week_id], target):
             rendered = _week_files(env, plan, full_plan.language, ids, where)
             files.update(rendered)
             kept[week_id] = list(rendered)
         else:
-            kept[week_id] = list(before["weeks"][week_id]["files"])
-    site_print = fingerprint([shared, week_prints])
-    if _reusable(before.get("site"), site_print, target):
-        site_names = list(before["site"]["files"])
-    else:
+            kept[week_id] = list(before_weeks[week_id]["files"])
+    newest = feed.newest_weeks(full_plan.weeks) if where is not None else []
 
-        def page(plan: WeekPlan) -> str:
-            name = markdown.page_name(plan.week.id)
-            return files[name] if name in files else markdown.render_week(env, plan, full_plan.language)
+    def page(plan: WeekPlan) -> str:
+        name = markdown.page_name(plan.week.id)
+        return files[name] if name in files else markdown.render_week(env, plan, full_plan.language)
 
-        rendered = _site_files(env, full_plan, ids, where, page)
-        files.update(rendered)
-        site_names = list(rendered)
+    # The index shows each week's title and counts and each entry's id, kind and heading, so an
+    # edit to a summary leaves it alone; the feeds hold the newest weeks only, so an edit to an
+    # older week leaves them alone.
+    listed = [
+        (plan.week.id, digest_hashes[plan.week.id], [(e.key, ids[e.key], e.kind, e.heading, e.section.id) for e in m])
+        for plan, m in ((plan, [e for section in plan.sections for e in section.entries]) for plan in full_plan.weeks)
+    ]
+    site_parts: dict[str, tuple[str, Callable[[], dict[str, str]]]] = {
+        "index": (
+            fingerprint([shared, listed]),
+            lambda: _index_files(env, full_plan, ids, where),
+        ),
+        "feeds": (
+            fingerprint([shared, [week_prints[w.week.id] for w in newest]]),
+            lambda: (
+                _feeds(full_plan, newest, {markdown.page_name(w.week.id): page(w) for w in newest}, where)
+                if where is not None
+                else {}
+            ),
+        ),
+    }
+    site: dict[str, Any] = {}
+    for part, (part_print, render) in site_parts.items():
+        previous = _mapping(before_site.get(part))
+        if _reusable(previous, part_print, target):
+            site[part] = {"print": part_print, "names": list(previous["files"])}
+        else:
+            rendered = render()
+            files.update(rendered)
+            site[part] = {"print": part_print, "names": list(rendered)}
     changed = output.write_tree(target, files)
+    site_names = [name for part in site.values() for name in part["names"]]
     names = sorted({*site_names, *(name for week_names in kept.values() for name in week_names)})
-    _remove_dropped(target, before, set(names))
+    _remove_dropped(target, [*before_weeks.values(), *before_site.values()], set(names))
     record = {
         "weeks": {w: {"print": week_prints[w], "files": _stats(target, kept[w])} for w in kept},
-        "site": {"print": site_print, "files": _stats(target, site_names)},
+        "site": {part: {"print": s["print"], "files": _stats(target, s["names"])} for part, s in site.items()},
     }
     cache.keep_output(target, record)
     return names, changed
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _reusable(record: Any, expected: str, target: Path) -> bool:
@@ -264,13 +306,14 @@ def _reusable(record: Any, expected: str, target: Path) -> bool:
 
 
 def _stats(target: Path, names: Iterable[str]) -> dict[str, list[int] | None]:
-    return {name: stat_record(target / name) for name in names}
+    folder = str(target)
+    return {name: stat_record(os.path.join(folder, name)) for name in names}
 
 
-def _remove_dropped(target: Path, before: Mapping[str, Any], current: set[str]) -> None:
+def _remove_dropped(target: Path, records: list[Any], current: set[str]) -> None:
     """Delete files an earlier build wrote into ``target`` that this one no longer makes (a deleted week's)."""
-    records = [*before.get("weeks", {}).values(), before.get("site") or {}]
-    for name in {name for record in records for name in record.get("files", {})} - current:
+    written = {name for record in records if isinstance(record, dict) for name in record.get("files", {})}
+    for name in written - current:
         path = target / name
         if ".." not in Path(name).parts and path.is_file() and not path.is_symlink():
             path.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -212,10 +212,10 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def stat_record(path: Path) -> list[int] | None:
+def stat_record(path: str) -> list[int] | None:
     """Size, modification time and inode of a written file: what shows it is still the file written."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return None
     return [info.st_size, info.st_mtime_ns, info.st_ino]
@@ -223,9 +223,10 @@ def stat_record(path: Path) -> list[int] | None:
 
 def unchanged_files(out_dir: Path, files: Mapping[str, Any]) -> bool:
     """True when every file recorded in ``files`` (name → stat record) is still there, as written."""
-    return all(stat_record(out_dir / name) == record for name, record in files.items())
+    folder = str(out_dir)
+    return all(stat_record(os.path.join(folder, name)) == record for name, record in files.items())
 
 
-def fingerprint(parts: Iterable[Any]) -> str:
-    """A hash of JSON-able ``parts``."""
-    return hashlib.sha256(json.dumps(list(parts), ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+def fingerprint(parts: Any) -> str:
+    """A hash of ``parts``: text, numbers, None, and tuples, lists and dicts of them."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

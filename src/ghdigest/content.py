@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from ghdigest import buildcache, identifiers, schema
 from ghdigest.config import Config, SectionSpec
 from ghdigest.errors import ContentError, Diagnostic, Location, Severity
 from ghdigest.models import Digest, Entry, Kind, Status
-from ghdigest.weeks import Week, WeekError
+from ghdigest.weeks import Week, WeekError, WeekScheme
 from ghdigest.yamlio import DocumentError, YamlDocument, parse_bytes, read_limited
 
 DIGESTS_FOLDER = "digests"
@@ -57,8 +58,14 @@ class StoredEntry:
     """What lists show: the headline, else the title, else the key."""
     source_hash: str
     """Hash of the file's bytes: equal hashes, equal entries."""
-    data: Mapping[str, Any] = field(repr=False)
-    """The file's data, which conforms to the entry schema."""
+    raw: bytes = field(repr=False)
+    """The file's bytes."""
+
+    @functools.cached_property
+    def data(self) -> Mapping[str, Any]:
+        """The file's data, which conforms to the entry schema (parsed again only if it was not kept)."""
+        data: Mapping[str, Any] = parse_bytes(self.raw, self.path).data
+        return data
 
     @functools.cached_property
     def entry(self) -> Entry:
@@ -72,18 +79,21 @@ class StoredEntry:
         path: str,
         entry: Entry,
         ids: tuple[str, Week | None, SectionSpec],
-        data: Mapping[str, Any],
-        source_hash: str,
+        document: YamlDocument,
+        raw: bytes,
+        digest: str,
     ) -> StoredEntry:
-        """A stored entry from its typed ``entry`` and its ``(id, week, section)``."""
+        """A stored entry from its typed ``entry``, its ``(id, week, section)`` and the file it was read from."""
         entry_id, week, section = ids
         number = entry.issue.number if entry.issue is not None else None
         heading = entry.headline or entry.title or key
         stored = cls(
             key, path, entry_id, week, section, entry.status, entry.kind, entry.url, entry.pick, number, heading,
-            source_hash, data,
+            digest, raw,
         )  # fmt: skip
-        stored.__dict__["entry"] = entry  # typed already: cached_property's slot
+        # Known already: cached_property's slots.
+        stored.__dict__["data"] = document.data
+        stored.__dict__["entry"] = entry
         return stored
 
     @property
@@ -152,11 +162,11 @@ def _discover(folder: Path) -> list[Path]:
     return [folder / name for name in names]
 
 
-def _discover_unique(folder: Path, config: Config, sink: list[Diagnostic]) -> list[Path]:
-    """The YAML files of ``folder``, reporting a second file with the same name before the extension."""
+def _discover_unique(paths: list[Path], config: Config, sink: list[Diagnostic]) -> list[Path]:
+    """``paths`` (one folder's YAML files), reporting a second file with the same name before the extension."""
     first: dict[str, Path] = {}
     unique = []
-    for path in _discover(folder):
+    for path in paths:
         earlier = first.setdefault(path.stem, path)
         if earlier is path:
             unique.append(path)
@@ -172,7 +182,11 @@ def _display(path: Path, root: Path) -> str:
 
 def _read_raw(path: Path, display: str, config: Config, sink: list[Diagnostic]) -> bytes | None:
     """The bytes of a content file, unless it is a link out of the repository, not a file, or unreadable."""
-    if path.is_symlink():
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = 0
+    if stat.S_ISLNK(mode):
         try:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):
@@ -188,7 +202,11 @@ def _read_raw(path: Path, display: str, config: Config, sink: list[Diagnostic]) 
                 )
             )
             return None
-    if not path.is_file():
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            mode = 0
+    if not stat.S_ISREG(mode):
         sink.append(Diagnostic(Location(display), Severity.ERROR, "not-a-file", "not a regular file"))
         return None
     try:
@@ -321,7 +339,7 @@ def read_documents(config: Config) -> tuple[list[tuple[str, YamlDocument]], list
     sink: list[Diagnostic] = []
     documents = []
     for kind, folder in (("entry", config.content_dir), ("digest", config.content_dir / DIGESTS_FOLDER)):
-        for path in _discover_unique(folder, config, sink):
+        for path in _discover_unique(_discover(folder), config, sink):
             document = _read(path, config, sink)
             if document is not None:
                 documents.append((kind, document))
@@ -349,46 +367,53 @@ def _load_entry(
     week = _entry_week(entry, config, out)
     section = _check_entry(entry, week, config, out)
     ids = (_entry_id(entry, key), week, section)
-    return StoredEntry.of(key, display, entry, ids, document.data, digest), document
+    return StoredEntry.of(key, display, entry, ids, document, raw, digest), document
 
 
 def _entry_record(loaded: tuple[StoredEntry, YamlDocument] | None, diagnostics: list[Diagnostic]) -> dict[str, Any]:
-    """What the cache keeps of one entry file's reading: JSON."""
+    """What the cache keeps of one entry file's reading: its diagnostics and what planning needs (JSON)."""
     record: dict[str, Any] = {"diagnostics": [buildcache.diagnostic_record(d) for d in diagnostics], "entry": None}
     if loaded is not None:
-        stored = loaded[0]
-        week = stored.week.id if stored.week is not None else None
-        record["entry"] = {"data": stored.data, "id": stored.id, "week": week, "section": stored.section.id}
+        e = loaded[0]
+        week = e.week.id if e.week is not None else None
+        record["entry"] = [e.id, week, e.section.id, e.status, e.kind, e.url, e.pick, e.issue_number, e.heading]
     return record
 
 
 def _entry_from_record(
     key: str, raw: bytes, digest: str, display: str, record: Any, config: Config, sink: list[Diagnostic]
 ) -> tuple[StoredEntry, YamlDocument] | None:
-    """One entry as the cache recorded it, typed only when it is used."""
+    """One entry as the cache recorded it (it passed every check then); parsed and typed only when used."""
     sink.extend(buildcache.diagnostic_from(display, d) for d in record["diagnostics"])
     kept = record["entry"]
     if kept is None:
         return None
-    data = kept["data"]
-    week = config.parse_week(kept["week"]) if kept["week"] is not None else None
-    section = next(s for s in config.sections if s.id == kept["section"])
-    issue = data.get("issue")
-    heading = data.get("headline") or data.get("title") or key
-    stored = StoredEntry(
-        key, display, kept["id"], week, section, data.get("status", "selected"), data["kind"], data.get("url"),
-        data.get("pick", False), issue["number"] if issue else None, heading, digest, data,
-    )  # fmt: skip
-    # The text is decoded for locating a later diagnostic (a duplicate); it is parsed only then.
-    return stored, YamlDocument(display, raw.decode("utf-8-sig"), data)
+    entry_id, week_id, section_id, status, kind, url, pick, number, heading = kept
+    week = _parse_week(config, week_id) if week_id is not None else None
+    section = next(s for s in config.sections if s.id == section_id)
+    stored = StoredEntry(key, display, entry_id, week, section, status, kind, url, pick, number, heading, digest, raw)
+    # Only a duplicate link needs the document, to locate its url: parsed then, from the text.
+    return stored, YamlDocument(display, raw.decode("utf-8-sig"), None)
+
+
+def _parse_week(config: Config, week_id: str) -> Week:
+    """``config.parse_week``, once per week id and scheme: twenty entries share each week."""
+    return _parsed_week(week_id, config.settings.week_scheme)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_week(week_id: str, scheme: WeekScheme) -> Week:
+    return Week.parse(week_id, scheme)
 
 
 def _load_entries(
-    config: Config, sink: list[Diagnostic], cache: buildcache.BuildCache | None
+    paths: list[Path], config: Config, sink: list[Diagnostic], cache: buildcache.BuildCache | None
 ) -> list[tuple[StoredEntry, YamlDocument]]:
     loaded = []
-    for path in _discover_unique(config.content_dir, config, sink):
-        display = _display(path, config.root)
+    folder = _display(config.content_dir, config.root) if paths else "."
+    prefix = "" if folder == "." else f"{folder}/"
+    for path in _discover_unique(paths, config, sink):
+        display = prefix + path.name  # what _display gives, without a Path operation per file
         raw = _read_raw(path, display, config, sink)
         if raw is None:
             continue
@@ -427,7 +452,7 @@ def _check_duplicates(loaded: list[tuple[StoredEntry, YamlDocument]], sink: list
 
 
 def _load_digests(
-    config: Config, entries: list[StoredEntry], unloadable: set[str], sink: list[Diagnostic]
+    paths: list[Path], config: Config, entries: list[StoredEntry], unloadable: set[str], sink: list[Diagnostic]
 ) -> dict[str, StoredDigest]:
     by_ref: dict[str, StoredEntry] = {}
     for stored in entries:
@@ -435,7 +460,7 @@ def _load_digests(
         by_ref[stored.key] = stored
     weeks_shown = {e.week for e in entries if e.shown}
     digests: dict[str, StoredDigest] = {}
-    for path in _discover_unique(config.content_dir / DIGESTS_FOLDER, config, sink):
+    for path in _discover_unique(paths, config, sink):
         display = _display(path, config.root)
         raw = _read_raw(path, display, config, sink)
         document = _parse(raw, display, sink) if raw is not None else None
@@ -480,18 +505,41 @@ def _stray_files(config: Config, sink: list[Diagnostic]) -> None:
             )
         )
         return
-    read_folders = {folder, folder / DIGESTS_FOLDER}
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() in YAML_SUFFIXES and path.parent not in read_folders and path.is_file():
-            sink.append(
-                Diagnostic(
-                    Location(_display(path, config.root)),
-                    Severity.WARNING,
-                    "ignored-file",
-                    "files in this folder are not read: entries belong directly in issues/, "
-                    "per-week files in issues/digests/",
-                )
+    for path in _unread_yaml(folder):
+        sink.append(
+            Diagnostic(
+                Location(_display(path, config.root)),
+                Severity.WARNING,
+                "ignored-file",
+                "files in this folder are not read: entries belong directly in issues/, "
+                "per-week files in issues/digests/",
             )
+        )
+
+
+def _unread_yaml(folder: Path) -> list[Path]:
+    """YAML files in the subfolders of ``folder`` (but for digests/ itself), and theirs, which are never read."""
+    found: list[Path] = []
+    visited: set[tuple[int, int]] = set()
+
+    def walk(directory: str, top: bool, depth: int) -> None:
+        info = os.stat(directory)
+        if (info.st_dev, info.st_ino) in visited or depth > 64:  # a link back up the tree
+            return
+        visited.add((info.st_dev, info.st_ino))
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    walk(entry.path, False, depth + 1)
+                elif not top and entry.name.lower().endswith(YAML_SUFFIXES) and entry.is_file():
+                    found.append(Path(entry.path))
+
+    # Only subfolders are walked: listing the ten thousand entries of issues/ again would be waste.
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                walk(entry.path, entry.name == DIGESTS_FOLDER, 1)
+    return sorted(found)
 
 
 def load_content(config: Config, cache: buildcache.BuildCache | None = None) -> Content:
@@ -502,12 +550,14 @@ def load_content(config: Config, cache: buildcache.BuildCache | None = None) -> 
     """
     sink: list[Diagnostic] = []
     _stray_files(config, sink)
-    loaded = _load_entries(config, sink, cache)
+    entry_paths = _discover(config.content_dir)
+    digest_paths = _discover(config.content_dir / DIGESTS_FOLDER)
+    loaded = _load_entries(entry_paths, config, sink, cache)
     _check_duplicates(loaded, sink)
     entries = [stored for stored, _ in loaded]
-    unloadable = {p.stem for p in _discover(config.content_dir)} - {e.key for e in entries}
-    digests = _load_digests(config, entries, unloadable, sink)
-    files_read = len(_discover(config.content_dir)) + len(_discover(config.content_dir / DIGESTS_FOLDER))
+    unloadable = {p.stem for p in entry_paths} - {e.key for e in entries}
+    digests = _load_digests(digest_paths, config, entries, unloadable, sink)
+    files_read = len(entry_paths) + len(digest_paths)
     diagnostics = tuple(sorted(set(sink), key=Diagnostic.sort_key))
     return Content(config, tuple(entries), digests, diagnostics, files_read)
 
