@@ -104,3 +104,31 @@ def test_schema_files_are_valid_draft_2020_12() -> None:
         document = json.loads((PROJECT_ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
         Draft202012Validator.check_schema(document)
         assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted((FIXTURES / "schema" / "entry" / "valid").glob("*.yml")),
+        *sorted((PROJECT_ROOT / "issues").glob("*.yml")),
+    ],
+    ids=lambda p: p.stem,
+)
+def test_the_fields_checks_read_are_what_the_model_holds(path: Path) -> None:
+    """Checks and planning read entries without the model (EntryFields); they must see what it would."""
+    from ghdigest.content import EntryFields
+
+    data = _load(path)
+    fields, entry = EntryFields.of(data), Entry.model_validate(data)
+    assert (fields.kind, fields.status, fields.headline, fields.title, fields.url) == (
+        entry.kind, entry.status, entry.headline, entry.title, entry.url
+    )  # fmt: skip
+    assert fields.has_summary is (entry.summary is not None)
+    assert fields.image_sources == tuple(image.src for image in entry.images)
+    assert (fields.section, fields.week, fields.date, fields.pick) == (
+        entry.section,
+        entry.week,
+        entry.date,
+        entry.pick,
+    )
+    assert fields.issue_number == (entry.issue.number if entry.issue else None)

@@ -7,6 +7,7 @@ ContentError holding them all when any is an error.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import re
@@ -30,6 +31,48 @@ YAML_SUFFIXES = (".yml", ".yaml")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 #: Statuses whose entries appear in a digest.
 SHOWN_STATUSES = frozenset({"selected", "published"})
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    """The fields of an entry's data that checks and planning read, with the model's defaults.
+
+    Made from data the entry schema accepts, without the pydantic model: typing ten thousand
+    entries costs more than checking them, and only the entries a build renders need it.
+    """
+
+    kind: Kind
+    status: Status
+    headline: str | None
+    title: str | None
+    url: str | None
+    has_summary: bool
+    image_sources: tuple[str, ...]
+    section: str | None
+    week: str | None
+    date: dt.date | None
+    pick: bool
+    issue_number: int | None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> EntryFields:
+        """The fields of ``data``, which conforms to the entry schema."""
+        issue = data.get("issue")
+        date = data.get("date")
+        return cls(
+            kind=data["kind"],
+            status=data.get("status", "selected"),
+            headline=data.get("headline"),
+            title=data.get("title"),
+            url=data.get("url"),
+            has_summary="summary" in data,
+            image_sources=tuple(image["src"] for image in data.get("images", ())),
+            section=data.get("section"),
+            week=data.get("week"),
+            date=dt.date.fromisoformat(date) if date is not None else None,
+            pick=data.get("pick", False),
+            issue_number=int(issue["number"]) if issue is not None else None,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,30 +113,29 @@ class StoredEntry:
     @functools.cached_property
     def entry(self) -> Entry:
         """The typed entry."""
-        return Entry.model_validate(self.data)
+        try:
+            return Entry.model_validate(self.data)
+        except ValidationError as exc:  # the schema accepted the data: the two must agree
+            raise RuntimeError(f"{self.path}: the entry schema and ghdigest's model disagree (a bug): {exc}") from exc
 
     @classmethod
     def of(
         cls,
         key: str,
-        path: str,
-        entry: Entry,
+        fields: EntryFields,
         ids: tuple[str, Week | None, SectionSpec],
         document: YamlDocument,
         raw: bytes,
         digest: str,
     ) -> StoredEntry:
-        """A stored entry from its typed ``entry``, its ``(id, week, section)`` and the file it was read from."""
+        """A stored entry from its ``fields``, its ``(id, week, section)`` and the file it was read from."""
         entry_id, week, section = ids
-        number = entry.issue.number if entry.issue is not None else None
-        heading = entry.headline or entry.title or key
+        heading = fields.headline or fields.title or key
         stored = cls(
-            key, path, entry_id, week, section, entry.status, entry.kind, entry.url, entry.pick, number, heading,
-            digest, raw,
+            key, document.display_path, entry_id, week, section, fields.status, fields.kind, fields.url, fields.pick,
+            fields.issue_number, heading, digest, raw,
         )  # fmt: skip
-        # Known already: cached_property's slots.
-        stored.__dict__["data"] = document.data
-        stored.__dict__["entry"] = entry
+        stored.__dict__["data"] = document.data  # known already: cached_property's slot
         return stored
 
     @property
@@ -255,7 +297,7 @@ def _typed(name: schema.SchemaName, model: type[BaseModel], document: YamlDocume
         return None
 
 
-def _entry_week(entry: Entry, config: Config, out: _Collector) -> Week | None:
+def _entry_week(entry: EntryFields, config: Config, out: _Collector) -> Week | None:
     if entry.week is not None:
         try:
             return config.parse_week(entry.week)
@@ -270,24 +312,24 @@ def _entry_week(entry: Entry, config: Config, out: _Collector) -> Week | None:
     return None
 
 
-def _entry_id(entry: Entry, key: str) -> str:
+def _entry_id(entry: EntryFields, key: str) -> str:
     if entry.url and identifiers.url_problem(entry.url) is None:
         return identifiers.canonical_id(entry.url)
-    if entry.issue:
-        return f"issue:{entry.issue.number}"
+    if entry.issue_number is not None:
+        return f"issue:{entry.issue_number}"
     return f"entry:{key}"
 
 
-def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collector) -> SectionSpec:
+def _check_entry(entry: EntryFields, week: Week | None, config: Config, out: _Collector) -> SectionSpec:
     if entry.url:
         problem = identifiers.url_problem(entry.url)
         if problem:
             out.error(["url"], "malformed-url", f"url: {problem}")
         elif identifiers.looks_like_arxiv(entry.url) and not identifiers.arxiv_id(entry.url):
             out.error(["url"], "invalid-arxiv-id", f"url: {entry.url!r} is an arXiv link without a valid arXiv id")
-    for index, image in enumerate(entry.images):
-        if "://" in image.src or image.src.lower().startswith(("javascript:", "data:")):
-            problem = identifiers.url_problem(image.src)
+    for index, src in enumerate(entry.image_sources):
+        if "://" in src or src.lower().startswith(("javascript:", "data:")):
+            problem = identifiers.url_problem(src)
             if problem:
                 out.error(["images", index, "src"], "malformed-url", f"images[{index}].src: {problem}")
     section = config.section_for(entry.kind)
@@ -305,7 +347,7 @@ def _check_entry(entry: Entry, week: Week | None, config: Config, out: _Collecto
     missing = []
     if entry.headline is None:
         missing.append("headline")
-    if entry.summary is None:
+    if not entry.has_summary:
         missing.append("summary")
     if entry.kind == "paper" and entry.url is None:
         missing.append("url")
@@ -361,13 +403,16 @@ def _load_entry(
             f"file name '{key}{Path(display).suffix}' must start with a letter or digit "
             "and hold only letters, digits, '.', '-' and '_'",
         )
-    entry = _typed("entry", Entry, document, out)
-    if entry is None:
+    issues = schema.validate("entry", document.data)
+    for issue in issues:
+        out.error(issue.path, issue.code, issue.message, at_key=issue.at_key)
+    if issues:
         return None
-    week = _entry_week(entry, config, out)
-    section = _check_entry(entry, week, config, out)
-    ids = (_entry_id(entry, key), week, section)
-    return StoredEntry.of(key, display, entry, ids, document, raw, digest), document
+    fields = EntryFields.of(document.data)
+    week = _entry_week(fields, config, out)
+    section = _check_entry(fields, week, config, out)
+    ids = (_entry_id(fields, key), week, section)
+    return StoredEntry.of(key, fields, ids, document, raw, digest), document
 
 
 def _entry_record(loaded: tuple[StoredEntry, YamlDocument] | None, diagnostics: list[Diagnostic]) -> dict[str, Any]:
