@@ -493,3 +493,19 @@ def test_a_folder_in_the_way_stops_the_build_before_any_write(cli: Cli, example_
     assert result.exit_code == 2
     assert "dist/index.md: something other than a file is in the way" in result.stderr
     assert not (example_repo / "dist" / "2020-W38.md").exists()
+
+
+def test_rebuilt_files_keep_their_permissions_and_leave_no_temporaries(cli: Cli, example_repo: Path) -> None:
+    assert cli("build", cwd=example_repo).exit_code == 0
+    page = example_repo / "dist" / "2020-W38.md"
+    page.write_text("changed by hand\n", encoding="utf-8")
+    page.chmod(0o640)
+    # A temporary name an interrupted run of this very process could have left is never written over.
+    stray = example_repo / "dist" / f".2020-W38.md.{os.getpid()}.0.tmp"
+    stray.write_text("left over\n", encoding="utf-8")
+    assert cli("build", "--no-cache", cwd=example_repo).exit_code == 0
+    assert page.stat().st_mode & 0o777 == 0o640
+    assert page.read_text(encoding="utf-8").startswith("#")
+    assert stray.read_text(encoding="utf-8") == "left over\n"
+    left = [p.name for p in (example_repo / "dist").rglob(".*.tmp") if p != stray]
+    assert left == []

@@ -12,6 +12,8 @@ import functools
 import os
 import re
 import stat
+import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -415,30 +417,77 @@ def _load_entry(
     return StoredEntry.of(key, fields, ids, document, raw, digest), document
 
 
-def _entry_record(loaded: tuple[StoredEntry, YamlDocument] | None, diagnostics: list[Diagnostic]) -> dict[str, Any]:
-    """What the cache keeps of one entry file's reading: its diagnostics and what planning needs (JSON)."""
-    record: dict[str, Any] = {"diagnostics": [buildcache.diagnostic_record(d) for d in diagnostics], "entry": None}
-    if loaded is not None:
-        e = loaded[0]
-        week = e.week.id if e.week is not None else None
-        record["entry"] = [e.id, week, e.section.id, e.status, e.kind, e.url, e.pick, e.issue_number, e.heading]
-    return record
+#: What the cache keeps of an entry, and what a worker process sends back: the fields planning needs.
+_Planned = list[Any]  # [id, week id, section id, status, kind, url, pick, issue number, heading]
 
 
-def _entry_from_record(
-    key: str, raw: bytes, digest: str, display: str, record: Any, config: Config, sink: list[Diagnostic]
-) -> tuple[StoredEntry, YamlDocument] | None:
-    """One entry as the cache recorded it (it passed every check then); parsed and typed only when used."""
-    sink.extend(buildcache.diagnostic_from(display, d) for d in record["diagnostics"])
-    kept = record["entry"]
-    if kept is None:
-        return None
-    entry_id, week_id, section_id, status, kind, url, pick, number, heading = kept
+def _planned(stored: StoredEntry) -> _Planned:
+    week = stored.week.id if stored.week is not None else None
+    return [stored.id, week, stored.section.id, stored.status, stored.kind, stored.url, stored.pick,
+            stored.issue_number, stored.heading]  # fmt: skip
+
+
+def _stored(
+    key: str, raw: bytes, digest: str, display: str, planned: _Planned, data: Any, config: Config
+) -> tuple[StoredEntry, YamlDocument]:
+    """A stored entry from its planned fields; ``data`` None when it is to be parsed again only if used."""
+    entry_id, week_id, section_id, status, kind, url, pick, number, heading = planned
     week = _parse_week(config, week_id) if week_id is not None else None
     section = next(s for s in config.sections if s.id == section_id)
     stored = StoredEntry(key, display, entry_id, week, section, status, kind, url, pick, number, heading, digest, raw)
+    if data is not None:
+        stored.__dict__["data"] = data  # known already: cached_property's slot
     # Only a duplicate link needs the document, to locate its url: parsed then, from the text.
-    return stored, YamlDocument(display, raw.decode("utf-8-sig"), None)
+    return stored, YamlDocument(display, raw.decode("utf-8-sig"), data)
+
+
+#: Reading this many files or more is shared between processes (Linux, more than one CPU).
+PARALLEL_FROM = 2000
+_Miss = tuple[str, bytes, str, str]  # key, bytes, hash, display path
+_Read = tuple[list[Diagnostic], "_Planned | None", Any]  # diagnostics, planned fields, data
+_work: tuple[Config, list[_Miss]] | None = None  # what forked workers read
+
+
+def _read_misses(misses: list[_Miss], config: Config) -> list[_Read]:
+    """Parse and check the files the cache did not know, in worker processes when there are many."""
+    workers = _workers(len(misses))
+    if workers < 2:
+        return [_read_one(miss, config) for miss in misses]
+    global _work
+    import multiprocessing
+
+    _work = (config, misses)
+    try:
+        step = -(-len(misses) // workers)
+        bounds = [(start, min(start + step, len(misses))) for start in range(0, len(misses), step)]
+        # fork: the workers start with everything already imported and read, and send back only results.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_read_slice, bounds)
+    finally:
+        _work = None
+    return [read for part in parts for read in part]
+
+
+def _workers(count: int) -> int:
+    if count < PARALLEL_FROM or sys.platform != "linux" or threading.active_count() > 1:
+        return 1  # forking a process that runs other threads can deadlock the child
+    return min(len(os.sched_getaffinity(0)), 8)
+
+
+def _read_slice(bounds: tuple[int, int]) -> list[_Read]:
+    assert _work is not None
+    config, misses = _work
+    return [_read_one(miss, config) for miss in misses[bounds[0] : bounds[1]]]
+
+
+def _read_one(miss: _Miss, config: Config) -> _Read:
+    key, raw, digest, display = miss
+    found: list[Diagnostic] = []
+    result = _load_entry(key, raw, digest, display, config, found)
+    if result is None:
+        return found, None, None
+    stored, document = result
+    return found, _planned(stored), document.data
 
 
 def _parse_week(config: Config, week_id: str) -> Week:
@@ -454,9 +503,11 @@ def _parsed_week(week_id: str, scheme: WeekScheme) -> Week:
 def _load_entries(
     paths: list[Path], config: Config, sink: list[Diagnostic], cache: buildcache.BuildCache | None
 ) -> list[tuple[StoredEntry, YamlDocument]]:
-    loaded = []
     folder = _display(config.content_dir, config.root) if paths else "."
     prefix = "" if folder == "." else f"{folder}/"
+    known: dict[int, tuple[list[Diagnostic], _Planned | None, Any]] = {}
+    files: list[_Miss] = []
+    misses: list[int] = []
     for path in _discover_unique(paths, config, sink):
         display = prefix + path.name  # what _display gives, without a Path operation per file
         raw = _read_raw(path, display, config, sink)
@@ -465,15 +516,26 @@ def _load_entries(
         digest = buildcache.source_hash(raw)
         record = cache.file_record(display, digest) if cache is not None else None
         if record is not None:
-            result = _entry_from_record(path.stem, raw, digest, display, record, config, sink)
+            diagnostics = [buildcache.diagnostic_from(display, d) for d in record["diagnostics"]]
+            known[len(files)] = (diagnostics, record["entry"], None)
         else:
-            found: list[Diagnostic] = []
-            result = _load_entry(path.stem, raw, digest, display, config, found)
-            sink.extend(found)
-            if cache is not None:
-                cache.keep_file(display, digest, _entry_record(result, found))
-        if result is not None:
-            loaded.append(result)
+            misses.append(len(files))
+        files.append((path.stem, raw, digest, display))
+    for index, read in zip(misses, _read_misses([files[i] for i in misses], config), strict=True):
+        known[index] = read
+        if cache is not None:
+            diagnostics, planned, _ = read
+            cache.keep_file(
+                files[index][3],
+                files[index][2],
+                {"diagnostics": [buildcache.diagnostic_record(d) for d in diagnostics], "entry": planned},
+            )
+    loaded = []
+    for index, (key, raw, digest, display) in enumerate(files):
+        diagnostics, planned, data = known[index]
+        sink.extend(diagnostics)
+        if planned is not None:
+            loaded.append(_stored(key, raw, digest, display, planned, data, config))
     return loaded
 
 

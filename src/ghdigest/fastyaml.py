@@ -83,44 +83,65 @@ if _HAVE_LIBYAML:
             """The composer's hook for path-based resolvers: none here."""
 
         def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-            if kind is yaml.ScalarNode:
-                return _resolve_plain(value) if implicit[0] else _STR
+            if kind is _SCALAR:
+                if not implicit[0]:
+                    return _STR  # quoted, or a block scalar
+                tag = _PLAIN_TAGS.get(value)
+                if tag is None:
+                    tag = _resolve_plain(value)
+                    if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                        _PLAIN_TAGS[value] = tag
+                return tag
             return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+#: Plain scalars resolved before: the same keys (kind, headline, url…) come up in every file.
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 10_000
+_SCALAR = yaml.ScalarNode
 
 
 def _convert(node: Any, seen: set[int], depth: int) -> Any:
     tag = node.tag
-    if tag == _STR:
+    if tag is _STR:  # the resolver hands out these very strings, so identity is enough
         value = node.value
-        if node.style == '"' and "\\" in value and not _encodable(value):
+        # Only an escape in double quotes (\ud800) can make a lone surrogate, which is not text.
+        if node.style == '"' and not value.isascii() and not _encodable(value):
             raise _Refused
         return value
-    if tag in (_MAP, _SEQ):
+    if tag is _MAP:
         if depth > MAX_DEPTH or id(node) in seen:
             raise _Refused
         seen.add(id(node))
-        if tag == _SEQ:
-            return [_convert(item, seen, depth + 1) for item in node.value]
         mapping: dict[Any, Any] = {}
+        plain_keys = True
         for key_node, value_node in node.value:
-            if key_node.tag in (_MAP, _SEQ):
+            if key_node.tag is _MAP or key_node.tag is _SEQ:
                 raise _Refused
             key = _convert(key_node, seen, depth + 1)
             if key in mapping:
                 raise _Refused
+            plain_keys = plain_keys and type(key) is str
             mapping[key] = _convert(value_node, seen, depth + 1)
+        if plain_keys:
+            return mapping
         # Keys that differ before becoming text (1 and "1") collide after: the exact reader decides.
         plain = {str(key): value for key, value in mapping.items()}
         if len(plain) != len(mapping):
             raise _Refused
         return plain
-    if tag == _NULL:
+    if tag is _SEQ:
+        if depth > MAX_DEPTH or id(node) in seen:
+            raise _Refused
+        seen.add(id(node))
+        return [_convert(item, seen, depth + 1) for item in node.value]
+    if tag is _NULL:
         return None
-    if tag == _BOOL:
+    if tag is _BOOL:
         return _BOOLS[node.value]
-    if tag == _INT:
+    if tag is _INT:
         return int(node.value)
-    if tag == _FLOAT:
+    if tag is _FLOAT:
         return float(node.value)
     raise _Refused  # explicit tags, and scalars that might be numbers some other way
 

@@ -94,15 +94,53 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder")
-    blocked = [name for name in sorted(files) if (out_dir / name).exists() and not (out_dir / name).is_file()]
+    folder = str(out_dir)
+    names = sorted(files)
+    blocked = [name for name in names if _in_the_way(os.path.join(folder, name))]
     if blocked:  # checked before writing anything, so a build never stops half-way
         raise OutputError(f"cannot write {out_dir / blocked[0]}: something other than a file is in the way")
     changed = []
+    made: set[str] = set()
     try:
-        for name in sorted(files):
-            target = out_dir / name
-            if write_text_atomic(target, files[name], durable=False):
-                changed.append(target)
+        for index, name in enumerate(names):
+            target = os.path.join(folder, name)
+            if _replace(target, files[name].encode("utf-8"), index, made):
+                changed.append(Path(target))
     except OSError as exc:
         raise OutputError(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from exc
     return changed
+
+
+def _in_the_way(path: str) -> bool:
+    return os.path.lexists(path) and not os.path.isfile(path)
+
+
+def _replace(target: str, data: bytes, index: int, made: set[str]) -> bool:
+    """``write_text_atomic`` for many files of one folder tree: fewer system calls per file."""
+    try:
+        with open(target, "rb") as stream:
+            if stream.read(len(data) + 1) == data:
+                return False
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)  # a file rewritten keeps its permissions
+    except FileNotFoundError:
+        mode = None  # a new file: created with the usual mode under the umask
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+    temporary = os.path.join(parent, f".{os.path.basename(target)}.{os.getpid()}.{index}{_TEMPORARY_SUFFIX}")
+    try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:  # left by an earlier run that was killed: never written over, just not used
+        write_text_atomic(Path(target), data.decode("utf-8"), durable=False)
+        return True
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            if mode is not None:
+                os.fchmod(stream.fileno(), mode)
+            stream.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return True

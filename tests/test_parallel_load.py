@@ -1,0 +1,66 @@
+"""Large archives are read by several processes: the result is exactly what one process reads."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ghdigest import content
+from ghdigest.config import load_config
+
+
+def _archive(root: Path) -> Path:
+    (root / "issues").mkdir(parents=True)
+    (root / "ghdigest.yml").write_text("title: Parallel\n", encoding="utf-8")
+    for number in range(60):
+        week = f"2020-W{number % 7 + 1:02d}"
+        text = f"kind: paper\nheadline: Paper {number}\nurl: https://arxiv.org/abs/2001.{number:05d}\n"
+        text += f"summary: Text {number}.\nweek: {week}\n"
+        if number % 11 == 0:
+            text = text.replace("kind: paper", "kind: pape")  # unknown kind
+        if number % 13 == 0:
+            text += "status: inbox\n"
+            text = text.replace(f"summary: Text {number}.\n", "")  # not ready: a warning
+        if number % 17 == 0:
+            text = text.replace(f"2001.{number:05d}", "2001.00001")  # the same paper twice
+        if number == 5:
+            text = "kind: [unclosed\n"
+        (root / "issues" / f"{number:03d}-paper.yml").write_text(text, encoding="utf-8")
+    return root
+
+
+def _summary(loaded: content.Content) -> list[Any]:
+    entries = [
+        (e.key, e.path, e.id, e.week, e.section.id, e.status, e.kind, e.url, e.pick, e.issue_number, e.heading,
+         e.source_hash, dict(e.data), e.entry)
+        for e in loaded.entries
+    ]  # fmt: skip
+    return [entries, [d.format() for d in loaded.diagnostics], loaded.files_read]
+
+
+def test_parallel_reading_gives_what_sequential_reading_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if sys.platform != "linux":  # worker processes are forked on Linux only
+        assert content._workers(10**6) == 1
+        return
+    config = load_config(_archive(tmp_path / "archive"))
+    sequential = _summary(content.load_content(config))
+    forks = []
+    real_context = multiprocessing.get_context
+
+    def counting_context(method: str | None = None) -> Any:
+        forks.append(method)
+        return real_context(method)
+
+    monkeypatch.setattr(content, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(multiprocessing, "get_context", counting_context)
+    monkeypatch.setattr(content.os, "sched_getaffinity", lambda _pid: {0, 1, 2})
+    assert content._workers(60) == 3, "no other threads may run while the tests fork"
+    parallel = _summary(content.load_content(config))
+    assert forks == ["fork"]
+    assert parallel == sequential
+    assert any("unknown-kind" in line for line in parallel[1])
+    assert any("duplicate-paper" in line for line in parallel[1])
