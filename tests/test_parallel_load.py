@@ -9,28 +9,32 @@ from typing import Any
 
 import pytest
 
-from ghdigest import content
+from ghdigest import content, parallel
 from ghdigest.config import load_config
 
 
-def _archive(root: Path) -> Path:
+def _archive(root: Path, *, errors: bool = True) -> Path:
     (root / "issues").mkdir(parents=True)
     (root / "ghdigest.yml").write_text("title: Parallel\n", encoding="utf-8")
     for number in range(60):
         week = f"2020-W{number % 7 + 1:02d}"
         text = f"kind: paper\nheadline: Paper {number}\nurl: https://arxiv.org/abs/2001.{number:05d}\n"
         text += f"summary: Text {number}.\nweek: {week}\n"
-        if number % 11 == 0:
+        if errors and number % 11 == 0:
             text = text.replace("kind: paper", "kind: pape")  # unknown kind
         if number % 13 == 0:
             text += "status: inbox\n"
             text = text.replace(f"summary: Text {number}.\n", "")  # not ready: a warning
-        if number % 17 == 0:
+        if errors and number % 17 == 0:
             text = text.replace(f"2001.{number:05d}", "2001.00001")  # the same paper twice
-        if number == 5:
+        if errors and number == 5:
             text = "kind: [unclosed\n"
         (root / "issues" / f"{number:03d}-paper.yml").write_text(text, encoding="utf-8")
     return root
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def _summary(loaded: content.Content) -> list[Any]:
@@ -44,7 +48,7 @@ def _summary(loaded: content.Content) -> list[Any]:
 
 def test_parallel_reading_gives_what_sequential_reading_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if sys.platform != "linux":  # worker processes are forked on Linux only
-        assert content._workers(10**6) == 1
+        assert parallel.workers(10**6) == 1
         return
     config = load_config(_archive(tmp_path / "archive"))
     sequential = _summary(content.load_content(config))
@@ -55,12 +59,39 @@ def test_parallel_reading_gives_what_sequential_reading_gives(tmp_path: Path, mo
         forks.append(method)
         return real_context(method)
 
-    monkeypatch.setattr(content, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
     monkeypatch.setattr(multiprocessing, "get_context", counting_context)
-    monkeypatch.setattr(content.os, "sched_getaffinity", lambda _pid: {0, 1, 2})
-    assert content._workers(60) == 3, "no other threads may run while the tests fork"
-    parallel = _summary(content.load_content(config))
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1, 2})
+    assert parallel.workers(60) == 3, "no other threads may run while the tests fork"
+    in_workers = _summary(content.load_content(config))
     assert forks == ["fork"]
-    assert parallel == sequential
-    assert any("unknown-kind" in line for line in parallel[1])
-    assert any("duplicate-paper" in line for line in parallel[1])
+    assert in_workers == sequential
+    assert any("unknown-kind" in line for line in in_workers[1])
+    assert any("duplicate-paper" in line for line in in_workers[1])
+
+
+def test_weeks_rendered_by_workers_are_what_one_process_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from ghdigest.cli import main
+
+    root = _archive(tmp_path / "archive", errors=False)
+    runner = CliRunner()
+    one = runner.invoke(main, ["build", str(root), "--out", str(tmp_path / "one"), "--no-cache"])
+    assert one.exit_code == 0, one.stderr
+    if sys.platform != "linux":
+        return
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
+    forks = []
+    real_context = multiprocessing.get_context
+    monkeypatch.setattr(
+        multiprocessing, "get_context", lambda method=None: forks.append(method) or real_context(method)
+    )
+    for out, args in (("many", ["--no-cache"]), ("cached", [])):
+        result = runner.invoke(main, ["build", str(root), "--out", str(tmp_path / out), *args])
+        assert result.exit_code == 0, result.stderr
+        assert _tree(tmp_path / out) == _tree(tmp_path / "one")
+    assert forks == ["fork"] * 4  # reading, then rendering, in each build

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ghdigest import output, schema
+from ghdigest import output, parallel, schema
 from ghdigest.buildcache import BuildCache, engine_hash, fingerprint, stat_record, unchanged_files
 from ghdigest.config import CONFIG_FILE, Config
 from ghdigest.content import Content, check_content
@@ -86,6 +86,26 @@ def _week_files(
     return files
 
 
+_Rendering = tuple["jinja2.Environment", Sequence[WeekPlan], Language, Mapping[str, str], "Locations | None"]
+
+
+def _render_weeks(
+    env: jinja2.Environment,
+    plans: Sequence[WeekPlan],
+    language: Language,
+    ids: Mapping[str, str],
+    where: Locations | None,
+) -> list[dict[str, str]]:
+    """The files of each week of ``plans``, in order; shared among worker processes on a large archive."""
+    entries = sum(len(section.entries) for plan in plans for section in plan.sections)
+    return parallel.map_slices(_render_slice, (env, plans, language, ids, where), len(plans), entries)
+
+
+def _render_slice(shared: _Rendering, start: int, end: int) -> list[dict[str, str]]:
+    env, plans, language, ids, where = shared
+    return [_week_files(env, plan, language, ids, where) for plan in plans[start:end]]
+
+
 def _index_files(
     env: jinja2.Environment, full_plan: DigestPlan, ids: Mapping[str, str], where: Locations | None
 ) -> dict[str, str]:
@@ -130,9 +150,9 @@ def render_site(
     where = locations(config, content.weeks(), repo=repo, web_url=web_url)
     ids = api.api_ids(content.entries)  # from every week, so --week gives the ids a full build gives
     files: dict[str, str] = {}
-    for plan in full_plan.weeks:
-        if only is None or plan.week == only:
-            files.update(_week_files(env, plan, full_plan.language, ids, where))
+    chosen = [plan for plan in full_plan.weeks if only is None or plan.week == only]
+    for week_files in _render_weeks(env, chosen, full_plan.language, ids, where):
+        files.update(week_files)
     if only is None:
         files.update(_site_files(env, full_plan, ids, where, lambda w: files[markdown.page_name(w.week.id)]))
     return files
@@ -231,6 +251,7 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
     kept: dict[str, list[str]] = {}
     week_prints: dict[str, str] = {}
     digest_hashes: dict[str, str | None] = {}
+    stale: list[WeekPlan] = []
     for plan in full_plan.weeks:
         week_id = plan.week.id
         digest = content.digests.get(week_id)
@@ -238,12 +259,13 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
         members = [(e.key, e.source_hash, ids[e.key]) for section in plan.sections for e in section.entries]
         neighbours = [w.id if w is not None else None for w in (plan.previous, plan.next)]
         week_prints[week_id] = fingerprint([shared, week_id, neighbours, digest_hashes[week_id], members])
-        if not _reusable(before_weeks.get(week_id), week_prints[week_id], target):
-            rendered = _week_files(env, plan, full_plan.language, ids, where)
-            files.update(rendered)
-            kept[week_id] = list(rendered)
-        else:
+        if _reusable(before_weeks.get(week_id), week_prints[week_id], target):
             kept[week_id] = list(before_weeks[week_id]["files"])
+        else:
+            stale.append(plan)
+    for plan, rendered in zip(stale, _render_weeks(env, stale, full_plan.language, ids, where), strict=True):
+        files.update(rendered)
+        kept[plan.week.id] = list(rendered)
     newest = feed.newest_weeks(full_plan.weeks) if where is not None else []
 
     def page(plan: WeekPlan) -> str:

@@ -12,8 +12,6 @@ import functools
 import os
 import re
 import stat
-import sys
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ghdigest import buildcache, identifiers, schema
+from ghdigest import buildcache, identifiers, parallel, schema
 from ghdigest.config import Config, SectionSpec
 from ghdigest.errors import ContentError, Diagnostic, Location, Severity
 from ghdigest.models import Digest, Entry, Kind, Status
@@ -441,43 +439,18 @@ def _stored(
     return stored, YamlDocument(display, raw.decode("utf-8-sig"), data)
 
 
-#: Reading this many files or more is shared between processes (Linux, more than one CPU).
-PARALLEL_FROM = 2000
 _Miss = tuple[str, bytes, str, str]  # key, bytes, hash, display path
 _Read = tuple[list[Diagnostic], "_Planned | None", Any]  # diagnostics, planned fields, data
-_work: tuple[Config, list[_Miss]] | None = None  # what forked workers read
 
 
 def _read_misses(misses: list[_Miss], config: Config) -> list[_Read]:
     """Parse and check the files the cache did not know, in worker processes when there are many."""
-    workers = _workers(len(misses))
-    if workers < 2:
-        return [_read_one(miss, config) for miss in misses]
-    global _work
-    import multiprocessing
-
-    _work = (config, misses)
-    try:
-        step = -(-len(misses) // workers)
-        bounds = [(start, min(start + step, len(misses))) for start in range(0, len(misses), step)]
-        # fork: the workers start with everything already imported and read, and send back only results.
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_read_slice, bounds)
-    finally:
-        _work = None
-    return [read for part in parts for read in part]
+    return parallel.map_slices(_read_slice, (config, misses), len(misses))
 
 
-def _workers(count: int) -> int:
-    if count < PARALLEL_FROM or sys.platform != "linux" or threading.active_count() > 1:
-        return 1  # forking a process that runs other threads can deadlock the child
-    return min(len(os.sched_getaffinity(0)), 8)
-
-
-def _read_slice(bounds: tuple[int, int]) -> list[_Read]:
-    assert _work is not None
-    config, misses = _work
-    return [_read_one(miss, config) for miss in misses[bounds[0] : bounds[1]]]
+def _read_slice(shared: tuple[Config, list[_Miss]], start: int, end: int) -> list[_Read]:
+    config, misses = shared
+    return [_read_one(miss, config) for miss in misses[start:end]]
 
 
 def _read_one(miss: _Miss, config: Config) -> _Read:
