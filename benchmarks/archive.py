@@ -768,7 +768,8 @@ def main() -> None:
     with _workdir(args.keep) as work:
         runs = [measure_size(size, work, args.seed, ghdigest, floor_problem) for size in sorted(sizes)]
     print_report(runs, floor_problem)
-    print(f"\nbenchmark took {time.perf_counter() - started:.0f}s (seed {args.seed}, {sys.executable})")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"\nbenchmark took {time.perf_counter() - started:.0f}s (seed {args.seed}, {sys.executable}, {cpus} CPU(s))")
 
 
 if __name__ == "__main__":
