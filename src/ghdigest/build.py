@@ -337,5 +337,6 @@ def _remove_dropped(target: Path, records: list[Any], current: set[str]) -> None
     written = {name for record in records if isinstance(record, dict) for name in record.get("files", {})}
     for name in written - current:
         path = target / name
-        if ".." not in Path(name).parts and path.is_file() and not path.is_symlink():
+        inside = not Path(name).is_absolute() and ".." not in Path(name).parts
+        if inside and path.is_file() and not path.is_symlink():
             path.unlink(missing_ok=True)

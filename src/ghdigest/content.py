@@ -391,7 +391,7 @@ def read_documents(config: Config) -> tuple[list[tuple[str, YamlDocument]], list
 def _load_entry(
     key: str, raw: bytes, digest: str, display: str, config: Config, sink: list[Diagnostic]
 ) -> tuple[StoredEntry, YamlDocument] | None:
-    """Parse, check and type one entry file."""
+    """Parse and check one entry file (against the schema, then what a schema cannot check)."""
     document = _parse(raw, display, sink)
     if document is None:
         return None
