@@ -226,14 +226,17 @@ def _ordered(value: Any, node: Mapping[str, Any]) -> Any:
     return value
 
 
-def canonical_text(data: Mapping[str, Any], kind: str) -> str:
+def canonical_text(data: Mapping[str, Any], kind: str, current: str | None = None) -> str:
     """The canonical form of an ``entry`` or ``digest`` document: as Decap CMS writes it, keys in the schema's order.
 
     Should Decap's form of some text not read back the same (a U+2028 in plain text, say), the
-    data wins: the file is written in ghdigest's own form instead.
+    data wins: the file is written in ghdigest's own form instead. ``current``, the text ``data``
+    was read from, spares reading Decap's form back when the two are the same text.
     """
     ordered = _ordered(dict(data), schema.load_schema(kind))
     text = decapyaml.dump(ordered)
+    if text == current:
+        return text  # it is the very text the data was read from: it reads back the same
     try:
         if parse_document(text, "").data == ordered:
             return text
@@ -253,7 +256,7 @@ def unformatted(config: Config) -> tuple[dict[str, str], list[Diagnostic]]:
             current = (config.root / document.display_path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             current = document.text
-        text = canonical_text(document.data, kind)
+        text = canonical_text(document.data, kind, current)
         if current != text:
             changes[document.display_path] = text
     return changes, problems

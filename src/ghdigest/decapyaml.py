@@ -52,9 +52,12 @@ def _units(text: str) -> str:
     return "".join(chr(unit) for unit in struct.unpack(f"<{len(data) // 2}H", data))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text(units: str) -> str:
     """Code units back to text; a surrogate left alone becomes U+FFFD, as a browser writes it in UTF-8."""
-    if all(not 0xD800 <= ord(ch) <= 0xDFFF for ch in units):
+    if not _SURROGATE.search(units):
         return units
     return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", errors="replace")
 
