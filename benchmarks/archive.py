@@ -585,6 +585,10 @@ def _env() -> dict[str, str]:
 
 def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MB) and exit code of ``command``; its output goes to ``log``."""
+    # Files written by the step before (the archive itself, an earlier build) are flushed first,
+    # so their write-back is not billed to this command.
+    if hasattr(os, "sync"):
+        os.sync()
     with log.open("wb") as sink:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
