@@ -190,3 +190,16 @@ def test_symlink_out_of_the_repository_is_refused(cli: Cli, make_repo: Callable[
     assert result.stdout == (
         "issues/0001-link.yml:1:1: error: file is a symbolic link to a place outside the repository [outside-root]\n"
     )
+
+
+def test_a_file_over_the_size_limit_is_refused_and_one_at_the_limit_is_read(cli: Cli, example_repo: Path) -> None:
+    head = "kind: paper\nheadline: Big\nurl: https://arxiv.org/abs/2101.00001\nweek: 2020-W38\nsummary: "
+    at_limit = head + "x" * (1_000_000 - len(head) - 1) + "\n"
+    assert len(at_limit.encode()) == 1_000_000
+    (example_repo / "issues" / "big-at-limit.yml").write_text(at_limit, encoding="utf-8")
+    over = example_repo / "issues" / "big-over-limit.yml"
+    over.write_text(at_limit + "# one more line\n", encoding="utf-8")
+    result = cli("validate", "--no-cache", cwd=example_repo)
+    assert result.exit_code == 1
+    assert "issues/big-over-limit.yml:1:1: error: file is larger than 1,000,000 bytes [file-too-large]" in result.stdout
+    assert "big-at-limit" not in result.stdout
