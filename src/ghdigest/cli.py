@@ -195,8 +195,8 @@ def main(debug: bool) -> None:
 _NO_CACHE_OPTION = click.option(
     "--no-cache",
     is_flag=True,
-    help="Read every file afresh, without .ghdigest/build.json (which is kept per machine and only ever "
-    "spares reading files whose bytes are unchanged).",
+    help="Do everything afresh, without .ghdigest/build.json (kept per machine, it spares reading files whose "
+    "bytes are unchanged and, for build, rendering weeks whose inputs and files are unchanged).",
 )
 
 
