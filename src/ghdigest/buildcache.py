@@ -2,11 +2,11 @@
 
 Two kinds of records, both found by what they were made from, never by time stamps:
 
-* per content file: the result of reading and checking it (its data and its diagnostics), under
-  the SHA-256 of the file's bytes and its path;
+* per content file: the result of reading and checking it (its diagnostics, and the fields that
+  planning and the index need), under the SHA-256 of the file's bytes and its path;
 * per output folder: each week's fingerprint (a hash of everything its files are made from) and
-  the size and modification time of each file written for it, so a week whose inputs and files
-  are unchanged is not rendered again.
+  the size, modification time and inode of each file written for it, so a week whose inputs and
+  files are unchanged is not rendered again; the same for the index and for the feeds.
 
 Every record also depends on ``engine``: a hash of this ghdigest's code, schemas and templates,
 the versions of the libraries that shape the output, and the settings. When any of those
