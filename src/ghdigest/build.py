@@ -252,6 +252,7 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
     week_prints: dict[str, str] = {}
     digest_hashes: dict[str, str | None] = {}
     stale: list[WeekPlan] = []
+    verified: dict[str, dict[str, Any]] = {}
     for plan in full_plan.weeks:
         week_id = plan.week.id
         digest = content.digests.get(week_id)
@@ -261,6 +262,7 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
         week_prints[week_id] = fingerprint([shared, week_id, neighbours, digest_hashes[week_id], members])
         if _reusable(before_weeks.get(week_id), week_prints[week_id], target):
             kept[week_id] = list(before_weeks[week_id]["files"])
+            verified[week_id] = before_weeks[week_id]["files"]  # stat'ed just now: still as written
         else:
             stale.append(plan)
     for plan, rendered in zip(stale, _render_weeks(env, stale, full_plan.language, ids, where), strict=True):
@@ -307,7 +309,7 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
     names = sorted({*site_names, *(name for week_names in kept.values() for name in week_names)})
     _remove_dropped(target, [*before_weeks.values(), *before_site.values()], set(names))
     record = {
-        "weeks": {w: {"print": week_prints[w], "files": _stats(target, kept[w])} for w in kept},
+        "weeks": {w: {"print": week_prints[w], "files": verified.get(w) or _stats(target, kept[w])} for w in kept},
         "site": {part: {"print": s["print"], "files": _stats(target, s["names"])} for part, s in site.items()},
     }
     cache.keep_output(target, record)
