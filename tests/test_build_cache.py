@@ -15,7 +15,8 @@ import pytest
 from click.testing import Result
 
 from ghdigest import build as build_module
-from ghdigest.buildcache import CACHE_FILE, CACHE_FOLDER
+from ghdigest.buildcache import CACHE_FILE, CACHE_FOLDER, BuildCache, engine_hash
+from ghdigest.config import load_config
 
 Cli = Callable[..., Result]
 
@@ -209,23 +210,32 @@ def test_a_tampered_cache_is_ignored(cli: Cli, archive: Path, tmp_path: Path) ->
     assert not list((archive / "dist").rglob("*FORGED*"))
 
 
-def test_a_cache_from_another_machine_is_ignored(cli: Cli, archive: Path, tmp_path: Path) -> None:
+def test_a_cache_from_another_machine_is_ignored(
+    cli: Cli, archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache signed on another machine (committed with a checkout, say) is not trusted here."""
+    here = os.environ["XDG_CACHE_HOME"]
     assert cli("build", str(archive)).exit_code == 0
-    (archive / "issues" / "0001-entry.yml").write_text("kind: paper\nheadline: [broken\n", encoding="utf-8")
-    assert cli("build", str(archive)).exit_code == 1  # recorded: this file's bytes give an error
-    saved = _cache(archive).read_bytes()
-    (archive / "issues" / "0001-entry.yml").write_text(paper(1, "2020-W01"), encoding="utf-8")
-    assert cli("build", str(archive)).exit_code == 0
-    # Another machine: another key. Its signed cache, copied here, is not trusted.
-    other = tmp_path / "other-machine-cache"
-    other.mkdir()
-    os.environ["XDG_CACHE_HOME"] = str(other)
-    try:
-        _cache(archive).write_bytes(saved)
-        result = cli("build", str(archive))
-    finally:
-        os.environ.pop("XDG_CACHE_HOME")
-    assert result.exit_code == 0, result.stderr
+    broken = archive / "issues" / "0001-entry.yml"
+    broken.write_text("kind: paper\nheadline: [broken\n", encoding="utf-8")
+    # Elsewhere, someone signs a cache saying the broken file is a fine entry.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+    record = json.loads(_cache(archive).read_bytes().partition(b"\n")[2])["files"]["issues/0002-entry.yml"]
+    record["result"]["entry"][0] = "entry:forged"  # an id of its own, so nothing else gives it away
+    forged = BuildCache.open(archive, _engine(archive))
+    forged.keep_file("issues/0001-entry.yml", hashlib.sha256(broken.read_bytes()).hexdigest(), record["result"])
+    forged.save()
+    assert cli("validate", str(archive)).exit_code == 0  # there, the forgery is believed: the test can tell
+    monkeypatch.setenv("XDG_CACHE_HOME", here)
+    for command in ("validate", "build"):
+        result = cli(command, str(archive))
+        assert result.exit_code == 1
+        assert "0001-entry.yml:2:11: error: invalid YAML" in result.stdout + result.stderr
+
+
+def _engine(root: Path) -> str:
+    config = load_config(root)
+    return engine_hash(config.settings.model_dump_json(), config.templates_dir)
 
 
 @pytest.mark.parametrize("garbage", [b"", b"not json", b"abc\n{", b"\xff\xfe", b"0" * 64 + b"\n[]"])
