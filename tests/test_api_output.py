@@ -472,3 +472,25 @@ def test_api_json_text_is_what_the_standard_encoder_writes(document: Any) -> Non
 def test_api_json_refuses_what_is_not_json_data(value: Any) -> None:
     with pytest.raises(TypeError):
         api.dump_json(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_DATA, st.data())
+def test_parts_encoded_once_are_spliced_in_as_they_would_be_written(document: Any, data: st.DataObject) -> None:
+    """A week reuses its entries' JSON text: the result is what encoding the whole week gives."""
+    wrapper = {"sections": [{"entries": [document, {"inner": document}]}]}
+    mappings: list[Any] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, dict):
+            mappings.append(value)
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    collect(wrapper)
+    chosen = data.draw(st.lists(st.sampled_from(mappings), max_size=4))
+    known = {id(part): api.json_text(part) for part in chosen}
+    assert api.dump_json(wrapper, known) == api.dump_json(wrapper)

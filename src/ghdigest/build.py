@@ -29,13 +29,18 @@ class InvalidOutput(RuntimeError):
     """ghdigest made an API document that its own schema refuses: a bug in ghdigest; nothing is written."""
 
 
+def _check_document(name: str, definition: str, document: dict[str, Any]) -> None:
+    """Raise InvalidOutput unless ``document`` matches ``$defs/<definition>`` of schemas/api.schema.json."""
+    problems = schema.definition_problems("api", definition, document)
+    if problems:
+        details = "; ".join(problems[:5])
+        raise InvalidOutput(f"{name} does not match schemas/api.schema.json (a bug in ghdigest): {details}")
+
+
 def _checked_json(documents: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, str]:
     """The JSON text of each API document, after checking it against its definition in schemas/api.schema.json."""
     for name, (definition, document) in sorted(documents.items()):
-        problems = schema.definition_problems("api", definition, document)
-        if problems:
-            details = "; ".join(problems[:5])
-            raise InvalidOutput(f"{name} does not match schemas/api.schema.json (a bug in ghdigest): {details}")
+        _check_document(name, definition, document)
     return {name: api.dump_json(document) for name, (_, document) in documents.items()}
 
 
@@ -77,12 +82,14 @@ def _week_files(
     page = markdown.render_week(env, plan, language)
     week_document = api.week_document(plan, language, page, ids, where)
     files = {markdown.page_name(plan.week.id): page}
-    files.update(_checked_json({api.week_path(plan.week.id): ("week", week_document)}))
-    # Each entry document is the very object its week document holds, checked with it against
-    # $defs/entry: checking it again would double the time a large archive's build takes.
-    for section in week_document["sections"]:
-        for entry in section["entries"]:
-            files[entry["path"]] = api.dump_json(entry)
+    _check_document(api.week_path(plan.week.id), "week", week_document)
+    # Each entry document is the very object its week document holds: checked with it against
+    # $defs/entry, and encoded once for both files.
+    entries = [entry for section in week_document["sections"] for entry in section["entries"]]
+    texts = {id(entry): api.json_text(entry) for entry in entries}
+    files[api.week_path(plan.week.id)] = api.dump_json(week_document, texts)
+    for entry in entries:
+        files[entry["path"]] = api.finish_json(texts[id(entry)])
     return files
 
 
