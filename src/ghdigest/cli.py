@@ -7,6 +7,7 @@ unwritable output, or an unexpected error).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import re
@@ -214,6 +215,7 @@ def validate(root: Path | None, output_format: str, strict: bool, no_cache: bool
     papers without a link, unknown sections, impossible weeks. When GITHUB_ACTIONS=true,
     problems are also printed as workflow annotations.
     """
+    _collect_garbage_rarely()
     from ghdigest.render.markdown import check_templates
 
     try:
@@ -271,6 +273,7 @@ def build_command(root: Path | None, out_dir: Path | None, week_id: str | None, 
     inputs and output files are unchanged); files an earlier build wrote for weeks or entries
     that are gone are removed. --no-cache does everything afresh.
     """
+    _collect_garbage_rarely()
     from ghdigest.build import build
 
     config = _config(root)
@@ -293,6 +296,16 @@ def build_command(root: Path | None, out_dir: Path | None, week_id: str | None, 
     prefix = "" if shown_dir == "." else f"{shown_dir.rstrip('/')}/"
     if result.files:
         click.echo("\n".join(f"{prefix}{name}" for name in result.files))
+
+
+def _collect_garbage_rarely() -> None:
+    """Make the cyclic garbage collector run far less often, for a command that reads a whole archive.
+
+    Reading and rendering allocate hundreds of thousands of small objects that make no cycles;
+    collecting every 700 allocations, as Python does by default, costs a large archive's validate
+    a fifth of its time. Garbage that is not a cycle is freed at once all the same.
+    """
+    gc.set_threshold(100_000, 50, 1000)
 
 
 def _build_cache(config: Config) -> BuildCache:
@@ -1249,6 +1262,7 @@ def fmt_command(root: Path | None, check: bool) -> None:
     Exit codes: 0 all files canonical (or made so), 1 --check found files to change or a file
     does not read, 2 could not run.
     """
+    _collect_garbage_rarely()
     from ghdigest.cms import unformatted
 
     config = _config(root)
