@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ghdigest import output, parallel, schema
-from ghdigest.buildcache import BuildCache, engine_hash, fingerprint, stat_record, unchanged_files
+from ghdigest.buildcache import BuildCache, fingerprint, open_cache, stat_record, unchanged_files
 from ghdigest.config import CONFIG_FILE, Config
 from ghdigest.content import Content, check_content
 from ghdigest.errors import ContentError, Diagnostic, Location, NothingToBuild, Severity
@@ -205,7 +205,7 @@ def build(
     files and weeks that have not changed since the last build into the same folder; the output
     is the same as without it, byte for byte. A build of one ``week`` does not use it.
     """
-    cache = _open_cache(config) if use_cache else None
+    cache = open_cache(config) if use_cache else None
     try:
         content = check_content(config, cache)
     except ContentError:
@@ -230,11 +230,6 @@ def build(
 
 def _is_week_page(name: str) -> bool:
     return name.endswith(".md") and "/" not in name and name != INDEX_PAGE
-
-
-def _open_cache(config: Config) -> BuildCache:
-    engine = engine_hash(config.settings.model_dump_json(), config.templates_dir)
-    return BuildCache.open(config.root, engine)
 
 
 def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> tuple[list[str], list[Path]]:

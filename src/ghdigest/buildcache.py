@@ -29,10 +29,14 @@ import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ghdigest import __version__
 from ghdigest.errors import Diagnostic, Location, Severity
+from ghdigest.output import write_text_atomic
+
+if TYPE_CHECKING:
+    from ghdigest.config import Config
 
 CACHE_FOLDER = ".ghdigest"
 CACHE_FILE = "build.json"
@@ -128,6 +132,12 @@ def diagnostic_from(path: str, record: list[Any]) -> Diagnostic:
     return Diagnostic(Location(path, line, column), Severity(severity), code, message)
 
 
+def open_cache(config: Config) -> BuildCache:
+    """The cache of ``config``'s repository, for this ghdigest, its settings and its templates."""
+    engine = engine_hash(config.settings.model_dump_json(), config.templates_dir)
+    return BuildCache.open(config.root, engine)
+
+
 class BuildCache:
     """The records of one repository, for one engine; changes are kept in memory until ``save``."""
 
@@ -197,19 +207,8 @@ class BuildCache:
         ).encode()
         signature = hmac.new(key, body, "sha256").hexdigest().encode()
         with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes_atomic(self.path, signature + b"\n" + body)
+            write_text_atomic(self.path, (signature + b"\n" + body).decode("utf-8"), durable=False)
         self.changed = False
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """``data`` to ``path`` through a temporary file and a rename (a cache: no flush to disk)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def stat_record(path: str) -> list[int] | None:

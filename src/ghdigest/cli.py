@@ -42,7 +42,6 @@ from ghdigest.weeks import WeekError
 from ghdigest.yamlio import dump_document
 
 if TYPE_CHECKING:
-    from ghdigest.buildcache import BuildCache
     from ghdigest.publish import ReleaseReport
     from ghdigest.sync import SyncReport
 
@@ -216,6 +215,7 @@ def validate(root: Path | None, output_format: str, strict: bool, no_cache: bool
     problems are also printed as workflow annotations.
     """
     _collect_garbage_rarely()
+    from ghdigest.buildcache import open_cache
     from ghdigest.render.markdown import check_templates
 
     try:
@@ -227,7 +227,7 @@ def validate(root: Path | None, output_format: str, strict: bool, no_cache: bool
         click.echo(json.dumps({"diagnostics": [reporter.as_json(d) for d in exc.diagnostics]}, ensure_ascii=False))
         click.echo(f"ghdigest: error: {exc}", err=True)
         raise click.exceptions.Exit(EXIT_CANNOT_RUN) from None
-    cache = None if no_cache else _build_cache(config)
+    cache = None if no_cache else open_cache(config)
     content = load_content(config, cache)
     if cache is not None:
         cache.save()
@@ -306,12 +306,6 @@ def _collect_garbage_rarely() -> None:
     a fifth of its time. Garbage that is not a cycle is freed at once all the same.
     """
     gc.set_threshold(100_000, 50, 1000)
-
-
-def _build_cache(config: Config) -> BuildCache:
-    from ghdigest.buildcache import BuildCache, engine_hash
-
-    return BuildCache.open(config.root, engine_hash(config.settings.model_dump_json(), config.templates_dir))
 
 
 def _shown(path: Path) -> str:

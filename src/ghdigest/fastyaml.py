@@ -109,10 +109,12 @@ def _convert(node: Any, seen: set[int], depth: int) -> Any:
         if node.style == '"' and not value.isascii() and not _encodable(value):
             raise _Refused
         return value
-    if tag is _MAP:
-        if depth > MAX_DEPTH or id(node) in seen:
+    if tag is _MAP or tag is _SEQ:
+        if depth > MAX_DEPTH or id(node) in seen:  # too deep, or an alias of a node met before
             raise _Refused
         seen.add(id(node))
+        if tag is _SEQ:
+            return [_convert(item, seen, depth + 1) for item in node.value]
         mapping: dict[Any, Any] = {}
         plain_keys = True
         for key_node, value_node in node.value:
@@ -130,11 +132,6 @@ def _convert(node: Any, seen: set[int], depth: int) -> Any:
         if len(plain) != len(mapping):
             raise _Refused
         return plain
-    if tag is _SEQ:
-        if depth > MAX_DEPTH or id(node) in seen:
-            raise _Refused
-        seen.add(id(node))
-        return [_convert(item, seen, depth + 1) for item in node.value]
     if tag is _NULL:
         return None
     if tag is _BOOL:
