@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,12 +214,12 @@ def build(
             cache.save()  # what was learnt about the files that are fine still holds
         raise
     target = out_dir if out_dir is not None else config.output_dir
-    if cache is None or week is not None:
+    if week is not None:
         files = render_site(content, week)
         changed = output.write_tree(target, files)
         names = sorted(files)
     else:
-        names, changed = _build_incrementally(content, target, cache)
+        names, changed = _write_site(content, target, cache)
     if cache is not None:
         cache.save()
     weeks = tuple(sorted(name.removesuffix(".md") for name in names if _is_week_page(name)))
@@ -232,24 +233,61 @@ def _is_week_page(name: str) -> bool:
     return name.endswith(".md") and "/" not in name and name != INDEX_PAGE
 
 
-def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> tuple[list[str], list[Path]]:
-    """Render and write only the weeks whose inputs or files changed since the last build into ``target``.
+_Writing = tuple[
+    "jinja2.Environment",
+    Sequence[WeekPlan],
+    Language,
+    Mapping[str, str],
+    "Locations | None",
+    Path,
+    frozenset[str],
+    bool,
+]
+#: What a worker reports of each week it rendered: its id, its files' names, and its page if the feeds need it.
+_WeekReport = tuple[str, list[str], "str | None"]
+#: What a worker reports once it has written: the files that changed, and each file's stat record (for the cache).
+_Written = tuple[list[Path], dict[str, "list[int] | None"]]
 
-    A week is rendered again unless its fingerprint (a hash of everything its files are made
-    from) is the one recorded, and each file recorded for it is still there as written.
+
+def _render_week_slice(shared: _Writing, start: int, end: int) -> tuple[output.PreparedTree, list[_WeekReport]]:
+    """Render weeks ``start:end`` and check where their files go; written only once every week is rendered."""
+    env, plans, language, ids, where, target, wanted, _ = shared
+    files: dict[str, str] = {}
+    reports: list[_WeekReport] = []
+    for plan in plans[start:end]:
+        week_files = _week_files(env, plan, language, ids, where)
+        files.update(week_files)
+        page = week_files[markdown.page_name(plan.week.id)] if plan.week.id in wanted else None
+        reports.append((plan.week.id, list(week_files), page))
+    return output.prepare_tree(target, files), reports
+
+
+def _write_week_slice(shared: _Writing, tree: output.PreparedTree) -> list[_Written]:
+    changed = tree.write()
+    return [(changed, _stats(tree.out_dir, tree.names) if shared[-1] else {})]
+
+
+def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tuple[list[str], list[Path]]:
+    """Render every week, the index and the feeds, and write them into ``target``; every name, and the changed files.
+
+    With a cache, only the weeks whose inputs or files changed since the last build into
+    ``target`` are rendered: a week is rendered again unless its fingerprint (a hash of everything
+    its files are made from) is the one recorded and each file recorded for it is still there as
+    written. On a large archive the weeks are rendered and written by worker processes, which
+    write nothing until every week is rendered and the index and feeds are too.
     """
     config = content.config
     full_plan = plan_digests(content)
     env = markdown.environment(config.templates_dir)
     where = locations(config, content.weeks())
     ids = api.api_ids(content.entries)
-    before = cache.output_record(target)
+    before = cache.output_record(target) if cache is not None else {}
     before_weeks: dict[str, Any] = _mapping(before.get("weeks"))
     before_site: dict[str, Any] = _mapping(before.get("site"))
     # What every file may depend on besides its own week: the engine (code, settings, templates),
     # where the output lives (which names every week's release), and the list of weeks.
-    shared = fingerprint([cache.engine, repr(where), [w.week.id for w in full_plan.weeks]])
-    files: dict[str, str] = {}
+    engine = cache.engine if cache is not None else ""
+    shared = fingerprint([engine, repr(where), [w.week.id for w in full_plan.weeks]])
     kept: dict[str, list[str]] = {}
     week_prints: dict[str, str] = {}
     digest_hashes: dict[str, str | None] = {}
@@ -259,6 +297,9 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
         week_id = plan.week.id
         digest = content.digests.get(week_id)
         digest_hashes[week_id] = digest.source_hash if digest is not None else None
+        if cache is None:
+            stale.append(plan)
+            continue
         members = [(e.key, e.source_hash, ids[e.key]) for section in plan.sections for e in section.entries]
         neighbours = [w.id if w is not None else None for w in (plan.previous, plan.next)]
         week_prints[week_id] = fingerprint([shared, week_id, neighbours, digest_hashes[week_id], members])
@@ -267,14 +308,13 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
             verified[week_id] = before_weeks[week_id]["files"]  # stat'ed just now: still as written
         else:
             stale.append(plan)
-    for plan, rendered in zip(stale, _render_weeks(env, stale, full_plan.language, ids, where), strict=True):
-        files.update(rendered)
-        kept[plan.week.id] = list(rendered)
     newest = feed.newest_weeks(full_plan.weeks) if where is not None else []
+    wanted = frozenset(w.week.id for w in newest)
+    pages: dict[str, str] = {}
 
     def page(plan: WeekPlan) -> str:
-        name = markdown.page_name(plan.week.id)
-        return files[name] if name in files else markdown.render_week(env, plan, full_plan.language)
+        found = pages.get(plan.week.id)
+        return found if found is not None else markdown.render_week(env, plan, full_plan.language)
 
     # The index shows each week's title and counts and each entry's id, kind and heading, so an
     # edit to a summary leaves it alone; the feeds hold the newest weeks only, so an edit to an
@@ -285,11 +325,11 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
     ]
     site_parts: dict[str, tuple[str, Callable[[], dict[str, str]]]] = {
         "index": (
-            fingerprint([shared, listed]),
+            fingerprint([shared, listed]) if cache is not None else "",
             lambda: _index_files(env, full_plan, ids, where),
         ),
         "feeds": (
-            fingerprint([shared, [week_prints[w.week.id] for w in newest]]),
+            fingerprint([shared, [week_prints[w.week.id] for w in newest]]) if cache is not None else "",
             lambda: (
                 _feeds(full_plan, newest, {markdown.page_name(w.week.id): page(w) for w in newest}, where)
                 if where is not None
@@ -298,21 +338,46 @@ def _build_incrementally(content: Content, target: Path, cache: BuildCache) -> t
         ),
     }
     site: dict[str, Any] = {}
-    for part, (part_print, render) in site_parts.items():
-        previous = _mapping(before_site.get(part))
-        if _reusable(previous, part_print, target):
-            site[part] = {"print": part_print, "names": list(previous["files"])}
-        else:
+    site_files: dict[str, str] = {}
+    rendering: _Writing = (env, stale, full_plan.language, ids, where, target, wanted, cache is not None)
+    work = sum(len(section.entries) for plan in stale for section in plan.sections)
+    with parallel.staged(
+        _render_week_slice, partial(_write_week_slice, rendering), rendering, len(stale), work
+    ) as stages:
+        # The index is rendered here while the workers render the weeks; the feeds need the pages
+        # of the newest weeks, so they wait for the workers' reports.
+        for part, (part_print, render) in site_parts.items():
+            previous = _mapping(before_site.get(part))
+            if cache is not None and _reusable(previous, part_print, target):
+                site[part] = {"print": part_print, "names": list(previous["files"])}
+                continue
+            if part == "feeds":
+                pages.update((week_id, page) for week_id, _, page in stages.reports() if page is not None)
             rendered = render()
-            files.update(rendered)
+            site_files.update(rendered)
             site[part] = {"print": part_print, "names": list(rendered)}
-    changed = output.write_tree(target, files)
+        for week_id, names, _ in stages.reports():
+            kept[week_id] = names
+        site_tree = output.prepare_tree(target, site_files)  # all checked before anything is written
+        written = stages.finish()
+        changed = site_tree.write()
+    for week_changed, _ in written:
+        changed.extend(week_changed)
+    changed.sort()
     site_names = [name for part in site.values() for name in part["names"]]
     names = sorted({*site_names, *(name for week_names in kept.values() for name in week_names)})
+    if cache is None:
+        return names, changed
     _remove_dropped(target, [*before_weeks.values(), *before_site.values()], set(names))
+    stats: dict[str, list[int] | None] = {}
+    for _, week_stats in written:
+        stats.update(week_stats)
+    stats.update(_stats(target, site_files))
     record = {
-        "weeks": {w: {"print": week_prints[w], "files": verified.get(w) or _stats(target, kept[w])} for w in kept},
-        "site": {part: {"print": s["print"], "files": _stats(target, s["names"])} for part, s in site.items()},
+        "weeks": {
+            w: {"print": week_prints[w], "files": verified.get(w) or _files(target, kept[w], stats)} for w in kept
+        },
+        "site": {part: {"print": s["print"], "files": _files(target, s["names"], stats)} for part, s in site.items()},
     }
     cache.keep_output(target, record)
     return names, changed
@@ -334,6 +399,12 @@ def _reusable(record: Any, expected: str, target: Path) -> bool:
 def _stats(target: Path, names: Iterable[str]) -> dict[str, list[int] | None]:
     folder = str(target)
     return {name: stat_record(os.path.join(folder, name)) for name in names}
+
+
+def _files(target: Path, names: Iterable[str], known: Mapping[str, list[int] | None]) -> dict[str, list[int] | None]:
+    """The stat record of each of ``names``: from ``known`` (taken just after writing), else taken now."""
+    folder = str(target)
+    return {name: known[name] if name in known else stat_record(os.path.join(folder, name)) for name in names}
 
 
 def _remove_dropped(target: Path, records: list[Any], current: set[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -92,53 +93,101 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
     Each file is replaced whole, but not flushed to the disk one by one: a build's output can be
     made again, and on a large archive ten thousand flushes would take longer than the build.
     """
+    return prepare_tree(out_dir, files).write()
+
+
+class PreparedTree:
+    """Files checked to be writable under a folder (nothing in their way), ready to be written."""
+
+    def __init__(self, out_dir: Path, files: Mapping[str, str], existing: dict[str, os.stat_result]) -> None:
+        self.out_dir, self._files, self._existing = out_dir, files, existing
+
+    @property
+    def names(self) -> list[str]:
+        """The relative names of the files, sorted."""
+        return sorted(self._files)
+
+    def write(self) -> list[Path]:
+        """Write each file whole (a temporary file, then a rename) unless it holds its text; the changed ones."""
+        folder = str(self.out_dir)
+        changed = []
+        made: set[str] = set()
+        process = os.getpid()
+        try:
+            for index, name in enumerate(self.names):
+                target = os.path.join(folder, name)
+                temporary = f".{os.path.basename(target)}.{process}.{index}{_TEMPORARY_SUFFIX}"
+                if _replace(target, self._files[name].encode("utf-8"), self._existing.get(name), temporary, made):
+                    changed.append(Path(target))
+        except OSError as exc:
+            raise OutputError(f"cannot write {exc.filename or self.out_dir}: {exc.strerror or exc}") from exc
+        return changed
+
+
+def prepare_tree(out_dir: Path, files: Mapping[str, str]) -> PreparedTree:
+    """Check that every file of ``files`` can be written under ``out_dir``; OutputError if anything is in the way.
+
+    Checked before anything is written, so a build never stops half-way for a folder where a file goes.
+    """
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder")
     folder = str(out_dir)
-    names = sorted(files)
-    blocked = [name for name in names if _in_the_way(os.path.join(folder, name))]
-    if blocked:  # checked before writing anything, so a build never stops half-way
-        raise OutputError(f"cannot write {out_dir / blocked[0]}: something other than a file is in the way")
-    changed = []
-    made: set[str] = set()
+    existing: dict[str, os.stat_result] = {}
+    for name in sorted(files):
+        try:
+            found = _existing_file(os.path.join(folder, name))
+        except OSError as exc:
+            raise OutputError(f"cannot write {out_dir / name}: {exc.strerror or exc}") from exc
+        if found is not None and not stat.S_ISREG(found.st_mode):
+            raise OutputError(f"cannot write {out_dir / name}: something other than a file is in the way")
+        if found is not None:
+            existing[name] = found
+    return PreparedTree(out_dir, files, existing)
+
+
+def _existing_file(path: str) -> os.stat_result | None:
+    """The status of what is at ``path`` (a link followed, a link to nothing as it is); None when nothing is."""
     try:
-        for index, name in enumerate(names):
-            target = os.path.join(folder, name)
-            if _replace(target, files[name].encode("utf-8"), index, made):
-                changed.append(Path(target))
-    except OSError as exc:
-        raise OutputError(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from exc
-    return changed
+        found = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISLNK(found.st_mode):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            found = os.stat(path)
+    return found
 
 
-def _in_the_way(path: str) -> bool:
-    return os.path.lexists(path) and not os.path.isfile(path)
-
-
-def _replace(target: str, data: bytes, index: int, made: set[str]) -> bool:
-    """``write_text_atomic`` for many files of one folder tree: fewer system calls per file."""
-    try:
-        with open(target, "rb") as stream:
-            if stream.read(len(data) + 1) == data:
-                return False
-        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)  # a file rewritten keeps its permissions
-    except FileNotFoundError:
-        mode = None  # a new file: created with the usual mode under the umask
+def _replace(target: str, data: bytes, existing: os.stat_result | None, temporary_name: str, made: set[str]) -> bool:
+    """``write_text_atomic`` for many files of one folder tree, in fewer system calls; False when unchanged."""
+    mode = None  # a new file gets the usual mode under the umask
+    if existing is not None:
+        try:
+            if existing.st_size == len(data):
+                with open(target, "rb") as stream:
+                    if stream.read() == data:
+                        return False
+            mode = stat.S_IMODE(existing.st_mode)  # a file rewritten keeps its permissions
+        except FileNotFoundError:
+            pass
     parent = os.path.dirname(target)
     if parent not in made:
         os.makedirs(parent, exist_ok=True)
         made.add(parent)
-    temporary = os.path.join(parent, f".{os.path.basename(target)}.{os.getpid()}.{index}{_TEMPORARY_SUFFIX}")
+    temporary = os.path.join(parent, temporary_name)
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:  # left by an earlier run that was killed: never written over, just not used
         write_text_atomic(Path(target), data.decode("utf-8"), durable=False)
         return True
     try:
-        with os.fdopen(handle, "wb") as stream:
+        try:
             if mode is not None:
-                os.fchmod(stream.fileno(), mode)
-            stream.write(data)
+                os.fchmod(handle, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -8,13 +8,20 @@ small jobs, the work is done in the calling process, with the same result.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 Result = TypeVar("Result")
+Report = TypeVar("Report")
 
 #: Jobs of fewer items than this run in the calling process: a fork costs more than it saves.
 PARALLEL_FROM = 2000
@@ -59,3 +66,173 @@ def _run_slice(bounds: tuple[int, int]) -> Sequence[Any]:
     assert _shared is not None
     function, shared = _shared
     return function(shared, *bounds)
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process stopped without an answer, or its error could not be sent back."""
+
+
+class Stages(Generic[Report, Result]):
+    """Work over slices in two stages: :meth:`reports` prepares every slice, :meth:`finish` completes them.
+
+    No slice is finished before every slice is prepared and the caller asks for it: an error while
+    preparing, or one the caller raises after reading the reports, leaves nothing finished.
+    """
+
+    def __init__(
+        self,
+        prepare: Callable[[Any, int, int], tuple[Any, Sequence[Report]]],
+        complete: Callable[[Any], Sequence[Result]],
+        shared: Any,
+        items: int,
+    ) -> None:
+        self._prepare, self._complete, self._shared, self._items = prepare, complete, shared, items
+        self._held: Any = None
+        self._reports: list[Report] | None = None
+
+    def reports(self) -> list[Report]:
+        """What preparing each slice reported, in order (waited for the first time); a slice's error is raised here."""
+        if self._reports is None:
+            self._reports = self._gather()
+        return self._reports
+
+    def _gather(self) -> list[Report]:
+        self._held, reported = self._prepare(self._shared, 0, self._items)
+        return list(reported)
+
+    def finish(self) -> list[Result]:
+        """Complete every prepared slice where it was prepared, once all are; the results, in order."""
+        self.reports()
+        return list(self._complete(self._held))
+
+    def close(self) -> None:
+        """Stop whatever was not finished; nothing more is done."""
+        self._held = None
+
+
+class _ForkedStages(Stages[Report, Result]):
+    """:class:`Stages` whose slices are prepared and completed in forked processes, which keep what they prepare."""
+
+    def __init__(
+        self,
+        prepare: Callable[[Any, int, int], tuple[Any, Sequence[Report]]],
+        complete: Callable[[Any], Sequence[Result]],
+        shared: Any,
+        bounds: list[tuple[int, int]],
+    ) -> None:
+        super().__init__(prepare, complete, shared, 0)
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._connections: list[Connection] = []
+        self._processes: list[BaseProcess] = []
+        self._told = False
+        try:
+            for start, end in bounds:
+                # Each pipe is made just before its worker and the worker's end closed here just
+                # after, so no other process holds it: a worker that dies ends its pipe.
+                mine, theirs = context.Pipe()
+                self._connections.append(mine)
+                process = context.Process(
+                    target=_staged_worker,
+                    args=(theirs, list(self._connections), prepare, complete, shared, start, end),
+                    daemon=True,
+                )
+                try:
+                    process.start()
+                finally:
+                    theirs.close()
+                self._processes.append(process)
+        except BaseException:
+            self.close()
+            raise
+
+    def _gather(self) -> list[Report]:
+        return [report for connection in self._connections for report in _answer(connection)]
+
+    def finish(self) -> list[Result]:
+        self.reports()
+        self._told = True
+        for connection in self._connections:
+            with contextlib.suppress(OSError):  # that worker is gone already: its answer says so
+                connection.send(True)
+        return [result for connection in self._connections for result in _answer(connection)]
+
+    def close(self) -> None:
+        # Workers never told to finish have done nothing that shows outside them: they are stopped
+        # at once. Workers told to finish are waited for, so nothing they do is left half done.
+        if not self._told:
+            for process in self._processes:
+                process.terminate()
+        self._told = True
+        for process in self._processes:
+            process.join()
+        for connection in self._connections:
+            connection.close()
+
+
+@contextmanager
+def staged(
+    prepare: Callable[[Any, int, int], tuple[Any, Sequence[Report]]],
+    complete: Callable[[Any], Sequence[Result]],
+    shared: Any,
+    items: int,
+    work: int | None = None,
+) -> Iterator[Stages[Report, Result]]:
+    """Two-stage work over consecutive slices of ``range(items)``, shared among forked workers when it is large.
+
+    ``prepare(shared, start, end)`` returns what the slice keeps and its reports; ``complete(kept)``
+    returns the slice's results. The caller reads the reports, may stop (by raising), then asks for
+    :meth:`Stages.finish`. A worker keeps what it prepared: only reports and results travel.
+    """
+    count = min(workers(items if work is None else work), items)
+    if count < 2:
+        stages: Stages[Report, Result] = Stages(prepare, complete, shared, items)
+    else:
+        step = -(-items // count)
+        stages = _ForkedStages(prepare, complete, shared, [(s, min(s + step, items)) for s in range(0, items, step)])
+    try:
+        yield stages
+    finally:
+        stages.close()
+
+
+def _answer(connection: Connection) -> Sequence[Any]:
+    try:
+        succeeded, value = connection.recv()
+    except EOFError:
+        raise WorkerFailed("a worker process stopped before it answered") from None
+    except Exception as exc:  # an error that could not be rebuilt here
+        raise WorkerFailed(f"a worker's answer could not be read: {exc}") from exc
+    if not succeeded:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def _staged_worker(
+    connection: Connection,
+    parents: list[Connection],
+    prepare: Callable[[Any, int, int], tuple[Any, Sequence[Any]]],
+    complete: Callable[[Any], Sequence[Any]],
+    shared: Any,
+    start: int,
+    end: int,
+) -> None:
+    for parent in parents:  # the other ends, inherited at the fork: the parent's alone
+        parent.close()
+    try:
+        kept, reports = prepare(shared, start, end)
+        connection.send((True, reports))
+        if connection.recv():
+            connection.send((True, complete(kept)))
+    except EOFError:  # the parent is gone: nothing to finish
+        pass
+    except BaseException as exc:  # sent to the parent, which raises it
+        _send_error(connection, exc)
+
+
+def _send_error(connection: Connection, error: BaseException) -> None:
+    try:
+        connection.send((False, error))
+    except Exception:  # an error that cannot be pickled: its words, at least
+        connection.send((False, WorkerFailed(f"{type(error).__name__}: {error}")))

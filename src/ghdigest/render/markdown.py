@@ -97,6 +97,7 @@ def environment(templates_dir: Path | None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # one run renders from templates as they were when it started: no stat per page
     )
     env.filters["md"] = mdtext.escape
     env.filters["md_cell"] = mdtext.escape_table_cell
