@@ -95,3 +95,38 @@ def test_weeks_rendered_by_workers_are_what_one_process_renders(
         assert result.exit_code == 0, result.stderr
         assert _tree(tmp_path / out) == _tree(tmp_path / "one")
     assert forks == ["fork"] * 4  # reading, then rendering, in each build
+
+
+def test_what_workers_read_stays_in_the_cache_run_after_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers look records up; the records of files they found unchanged are kept for the next run, too."""
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from ghdigest.buildcache import BuildCache, engine_hash
+    from ghdigest.cli import main
+
+    root = _archive(tmp_path / "archive", errors=False)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda _pid: {0, 1})
+    parsed = tmp_path / "parsed.log"
+    real_load_entry = content._load_entry
+
+    def counting_load_entry(*args: Any) -> Any:
+        with parsed.open("a", encoding="utf-8") as log:  # written by whichever process parses
+            log.write(f"{args[0]}\n")
+        return real_load_entry(*args)
+
+    monkeypatch.setattr(content, "_load_entry", counting_load_entry)
+    config = load_config(root)
+    engine = engine_hash(config.settings.model_dump_json(), config.templates_dir)
+    files = sorted((root / "issues").glob("*.yml"))
+    for run in range(3):
+        parsed.write_text("", encoding="utf-8")
+        result = CliRunner().invoke(main, ["build", str(root), "--out", str(tmp_path / "out")])
+        assert result.exit_code == 0, result.stderr
+        assert len(parsed.read_text(encoding="utf-8").split()) == (60 if run == 0 else 0)
+        cache = BuildCache.open(root, engine)
+        for path in files:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            assert cache.file_record(f"issues/{path.name}", digest) is not None, (run, path.name)
