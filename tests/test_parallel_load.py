@@ -29,6 +29,8 @@ def _archive(root: Path, *, errors: bool = True) -> Path:
             text = text.replace(f"2001.{number:05d}", "2001.00001")  # the same paper twice
         if errors and number == 5:
             text = "kind: [unclosed\n"
+        if number == 8:  # a tag: read by the exact parser (ruamel.yaml), in a worker too
+            text = text.replace("headline: Paper", "headline: !!str Paper")
         (root / "issues" / f"{number:03d}-paper.yml").write_text(text, encoding="utf-8")
     return root
 
@@ -130,3 +132,18 @@ def test_what_workers_read_stays_in_the_cache_run_after_run(tmp_path: Path, monk
         for path in files:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             assert cache.file_record(f"issues/{path.name}", digest) is not None, (run, path.name)
+
+
+def test_workers_send_plain_data_packed_and_anything_else_as_it_is() -> None:
+    import datetime as dt
+
+    plain = {"kind": "paper", "pick": True, "year": 2020, "score": 1.5, "topics": ["a", "b"], "none": None}
+    diagnostics, planned, packed = content._packed(([], ["planned"], plain))
+    assert (diagnostics, planned) == ([], ["planned"])
+    assert isinstance(packed, bytes)
+    assert content._unpacked(packed) == plain
+    assert [type(value) for value in content._unpacked(packed).values()] == [type(value) for value in plain.values()]
+    other = {"submitted": dt.date(2020, 9, 14)}
+    assert content._packed(([], ["planned"], other))[2] is other
+    assert content._unpacked(other) is other
+    assert content._packed(([], None, None)) == ([], None, None)

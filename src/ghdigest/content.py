@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import marshal
 import os
 import re
 import stat
@@ -450,7 +451,29 @@ def _read_misses(misses: list[_Miss], config: Config) -> list[_Read]:
 
 def _read_slice(shared: tuple[Config, list[_Miss]], start: int, end: int) -> list[_Read]:
     config, misses = shared
-    return [_read_one(miss, config) for miss in misses[start:end]]
+    reads = [_read_one(miss, config) for miss in misses[start:end]]
+    return [_packed(read) for read in reads] if parallel.in_worker() else reads
+
+
+def _packed(read: _Read) -> _Read:
+    """``read`` with its data as marshal bytes when it is plain JSON-like data: what a worker sends back.
+
+    The parent unpacks ten thousand documents from marshal in a third of the time pickle takes,
+    and it does so alone while the workers wait. Data marshal cannot hold (any type but the
+    built-in ones) is sent as it is. An entry's data is a mapping, never bytes, so bytes always
+    mean "packed".
+    """
+    diagnostics, planned, data = read
+    if data is None:
+        return read
+    try:
+        return diagnostics, planned, marshal.dumps(data)
+    except ValueError:
+        return read
+
+
+def _unpacked(data: Any) -> Any:
+    return marshal.loads(data) if isinstance(data, bytes) else data
 
 
 def _read_one(miss: _Miss, config: Config) -> _Read:
@@ -494,10 +517,11 @@ def _load_entries(
         else:
             misses.append(len(files))
         files.append((path.stem, raw, digest, display))
-    for index, read in zip(misses, _read_misses([files[i] for i in misses], config), strict=True):
-        known[index] = read
+    for index, (diagnostics, planned, data) in zip(
+        misses, _read_misses([files[i] for i in misses], config), strict=True
+    ):
+        known[index] = diagnostics, planned, _unpacked(data)
         if cache is not None:
-            diagnostics, planned, _ = read
             cache.keep_file(
                 files[index][3],
                 files[index][2],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import quote
@@ -95,6 +96,8 @@ def _sanitize_paragraph(paragraph: str) -> str:
     return "".join(pieces)
 
 
+# A summary is sanitised for its week's page and again for the API: the second time is a look-up.
+@functools.lru_cache(maxsize=1024)
 def sanitize_markdown(text: str) -> str:
     """User Markdown kept as written except raw HTML (shown as text), headings (made text), open fences (closed)."""
     out: list[str] = []

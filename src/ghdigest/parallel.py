@@ -28,6 +28,17 @@ PARALLEL_FROM = 2000
 MAX_WORKERS = 8
 
 _shared: tuple[Callable[[Any, int, int], Sequence[Any]], Any] | None = None
+_in_worker = False
+
+
+def in_worker() -> bool:
+    """Whether this is a worker process of this module: what it returns is sent to the parent."""
+    return _in_worker
+
+
+def _become_worker() -> None:
+    global _in_worker
+    _in_worker = True
 
 
 def workers(items: int) -> int:
@@ -55,7 +66,7 @@ def map_slices(
     bounds = [(start, min(start + step, items)) for start in range(0, items, step)]
     _shared = (function, shared)
     try:
-        with multiprocessing.get_context("fork").Pool(len(bounds)) as pool:
+        with multiprocessing.get_context("fork").Pool(len(bounds), initializer=_become_worker) as pool:
             parts = pool.map(_run_slice, bounds)
     finally:
         _shared = None
@@ -220,6 +231,7 @@ def _staged_worker(
 ) -> None:
     for parent in parents:  # the other ends, inherited at the fork: the parent's alone
         parent.close()
+    _become_worker()
     try:
         kept, reports = prepare(shared, start, end)
         connection.send((True, reports))
