@@ -123,3 +123,4 @@ def test_a_template_error_in_any_worker_or_here_writes_nothing(tmp_path: Path, f
         assert "no_such_variable" in result.stderr
         assert "Traceback" not in result.stderr
         assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive", "good"]  # nothing left aside either

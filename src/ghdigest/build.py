@@ -239,7 +239,7 @@ _Writing = tuple[
     Language,
     Mapping[str, str],
     "Locations | None",
-    Path,
+    output.OutputTree,
     frozenset[str],
     bool,
 ]
@@ -251,7 +251,7 @@ _Written = tuple[list[Path], dict[str, "list[int] | None"]]
 
 def _render_week_slice(shared: _Writing, start: int, end: int) -> tuple[output.PreparedTree, list[_WeekReport]]:
     """Render weeks ``start:end`` and check where their files go; written only once every week is rendered."""
-    env, plans, language, ids, where, target, wanted, _ = shared
+    env, plans, language, ids, where, tree, wanted, _ = shared
     files: dict[str, str] = {}
     reports: list[_WeekReport] = []
     for plan in plans[start:end]:
@@ -259,12 +259,12 @@ def _render_week_slice(shared: _Writing, start: int, end: int) -> tuple[output.P
         files.update(week_files)
         page = week_files[markdown.page_name(plan.week.id)] if plan.week.id in wanted else None
         reports.append((plan.week.id, list(week_files), page))
-    return output.prepare_tree(target, files), reports
+    return tree.prepare(files), reports
 
 
-def _write_week_slice(shared: _Writing, tree: output.PreparedTree) -> list[_Written]:
-    changed = tree.write()
-    return [(changed, _stats(tree.out_dir, tree.names) if shared[-1] else {})]
+def _write_week_slice(shared: _Writing, prepared: output.PreparedTree) -> list[_Written]:
+    changed = prepared.write()
+    return [(changed, _stats(prepared.folder, prepared.names) if shared[-1] else {})]
 
 
 def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tuple[list[str], list[Path]]:
@@ -339,28 +339,33 @@ def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tup
     }
     site: dict[str, Any] = {}
     site_files: dict[str, str] = {}
-    rendering: _Writing = (env, stale, full_plan.language, ids, where, target, wanted, cache is not None)
+    tree = output.OutputTree(target)
+    rendering: _Writing = (env, stale, full_plan.language, ids, where, tree, wanted, cache is not None)
     work = sum(len(section.entries) for plan in stale for section in plan.sections)
-    with parallel.staged(
-        _render_week_slice, partial(_write_week_slice, rendering), rendering, len(stale), work
-    ) as stages:
-        # The index is rendered here while the workers render the weeks; the feeds need the pages
-        # of the newest weeks, so they wait for the workers' reports.
-        for part, (part_print, render) in site_parts.items():
-            previous = _mapping(before_site.get(part))
-            if cache is not None and _reusable(previous, part_print, target):
-                site[part] = {"print": part_print, "names": list(previous["files"])}
-                continue
-            if part == "feeds":
-                pages.update((week_id, page) for week_id, _, page in stages.reports() if page is not None)
-            rendered = render()
-            site_files.update(rendered)
-            site[part] = {"print": part_print, "names": list(rendered)}
-        for week_id, names, _ in stages.reports():
-            kept[week_id] = names
-        site_tree = output.prepare_tree(target, site_files)  # all checked before anything is written
-        written = stages.finish()
-        changed = site_tree.write()
+    stages = parallel.staged(_render_week_slice, partial(_write_week_slice, rendering), rendering, len(stale), work)
+    try:
+        with stages as weeks:
+            # The index is rendered here while the workers render the weeks; the feeds need the
+            # pages of the newest weeks, so they wait for the workers' reports.
+            for part, (part_print, render) in site_parts.items():
+                previous = _mapping(before_site.get(part))
+                if cache is not None and _reusable(previous, part_print, target):
+                    site[part] = {"print": part_print, "names": list(previous["files"])}
+                    continue
+                if part == "feeds":
+                    pages.update((week_id, page) for week_id, _, page in weeks.reports() if page is not None)
+                rendered = render()
+                site_files.update(rendered)
+                site[part] = {"print": part_print, "names": list(rendered)}
+            for week_id, names, _ in weeks.reports():
+                kept[week_id] = names
+            site_tree = tree.prepare(site_files)  # all checked before anything is written
+            written = weeks.finish()
+            changed = site_tree.write()
+        tree.commit()
+    except BaseException:
+        tree.abandon()  # a new output folder never shows half made
+        raise
     for week_changed, _ in written:
         changed.extend(week_changed)
     changed.sort()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -92,15 +93,117 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
 
     Each file is replaced whole, but not flushed to the disk one by one: a build's output can be
     made again, and on a large archive ten thousand flushes would take longer than the build.
+    A folder that does not exist yet appears whole, with every file in it, or not at all.
     """
-    return prepare_tree(out_dir, files).write()
+    tree = OutputTree(out_dir)
+    try:
+        changed = tree.prepare(files).write()
+        tree.commit()
+    except BaseException:
+        tree.abandon()
+        raise
+    return changed
+
+
+class OutputTree:
+    """Where files are written under ``out_dir``: into it when it exists, else into a new folder renamed into place.
+
+    A new output folder is made aside (a hidden sibling) and renamed to ``out_dir`` by
+    :meth:`commit`: files in it can be written directly, with no temporary file and rename each,
+    and a build stopped half-way leaves no output folder at all. Several processes may write
+    prepared parts of one tree; one of them commits it, or abandons it on failure.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder")
+        self.out_dir = out_dir
+        self.staged = not os.path.lexists(out_dir)
+        if self.staged:
+            _remove_abandoned_stages(out_dir)
+            self.folder = out_dir.parent / f"{_stage_prefix(out_dir)}{os.getpid()}{_TEMPORARY_SUFFIX}"
+        else:
+            self.folder = out_dir
+
+    def prepare(self, files: Mapping[str, str]) -> PreparedTree:
+        """Check that every file can be written; OutputError if anything is in the way, before anything is written."""
+        existing: dict[str, os.stat_result] = {}
+        for name in [] if self.staged else sorted(files):  # nothing can be in the way in a new folder
+            try:
+                found = _existing_file(os.path.join(self.folder, name))
+            except OSError as exc:
+                raise OutputError(f"cannot write {self.out_dir / name}: {exc.strerror or exc}") from exc
+            if found is not None and not stat.S_ISREG(found.st_mode):
+                raise OutputError(f"cannot write {self.out_dir / name}: something other than a file is in the way")
+            if found is not None:
+                existing[name] = found
+        return PreparedTree(self, files, existing)
+
+    def commit(self) -> None:
+        """Put a new folder in place (nothing to do when files were written into ``out_dir`` itself)."""
+        if not self.staged:
+            return
+        try:
+            if not self.folder.exists():  # nothing was written: an empty folder all the same
+                os.mkdir(self.folder)
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(self.folder, self.out_dir)
+        except OSError as exc:
+            if os.path.isdir(self.out_dir):  # made meanwhile by someone else: the files go in one by one
+                self._move_into_place()
+                return
+            raise OutputError(f"cannot write to {self.out_dir}: {exc.strerror or exc}") from exc
+
+    def _move_into_place(self) -> None:
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_file():
+                target = self.out_dir / path.relative_to(self.folder)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def abandon(self) -> None:
+        """Remove what was written aside for a new folder (nothing to do otherwise)."""
+        if self.staged:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _stage_prefix(out_dir: Path) -> str:
+    return f".{out_dir.name}.stage."
+
+
+def _remove_abandoned_stages(out_dir: Path) -> None:
+    """Remove new folders that runs which no longer exist (killed, say) were making for ``out_dir``."""
+    prefix = _stage_prefix(out_dir)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(out_dir.parent):
+            name = entry.name
+            maker = name[len(prefix) : -len(_TEMPORARY_SUFFIX)] if name.endswith(_TEMPORARY_SUFFIX) else ""
+            abandoned = name.startswith(prefix) and maker.isdigit() and not _process_exists(int(maker))
+            if abandoned and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process
+        return True
+    return True
 
 
 class PreparedTree:
-    """Files checked to be writable under a folder (nothing in their way), ready to be written."""
+    """Files checked to be writable under an output folder (nothing in their way), ready to be written."""
 
-    def __init__(self, out_dir: Path, files: Mapping[str, str], existing: dict[str, os.stat_result]) -> None:
-        self.out_dir, self._files, self._existing = out_dir, files, existing
+    def __init__(self, tree: OutputTree, files: Mapping[str, str], existing: dict[str, os.stat_result]) -> None:
+        self._tree, self._files, self._existing = tree, files, existing
+
+    @property
+    def folder(self) -> Path:
+        """Where the files are written (the output folder, or the new folder that will become it)."""
+        return self._tree.folder
 
     @property
     def names(self) -> list[str]:
@@ -108,41 +211,40 @@ class PreparedTree:
         return sorted(self._files)
 
     def write(self) -> list[Path]:
-        """Write each file whole (a temporary file, then a rename) unless it holds its text; the changed ones."""
-        folder = str(self.out_dir)
+        """Write each file whole unless it holds its text already; the files that changed, under the output folder."""
+        folder, out_dir = str(self._tree.folder), self._tree.out_dir
         changed = []
         made: set[str] = set()
         process = os.getpid()
         try:
             for index, name in enumerate(self.names):
                 target = os.path.join(folder, name)
-                temporary = f".{os.path.basename(target)}.{process}.{index}{_TEMPORARY_SUFFIX}"
-                if _replace(target, self._files[name].encode("utf-8"), self._existing.get(name), temporary, made):
-                    changed.append(Path(target))
+                data = self._files[name].encode("utf-8")
+                if self._tree.staged:
+                    _write_new(target, data, made)
+                else:
+                    temporary = f".{os.path.basename(target)}.{process}.{index}{_TEMPORARY_SUFFIX}"
+                    if not _replace(target, data, self._existing.get(name), temporary, made):
+                        continue
+                changed.append(out_dir / name)
         except OSError as exc:
-            raise OutputError(f"cannot write {exc.filename or self.out_dir}: {exc.strerror or exc}") from exc
+            raise OutputError(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from exc
         return changed
 
 
-def prepare_tree(out_dir: Path, files: Mapping[str, str]) -> PreparedTree:
-    """Check that every file of ``files`` can be written under ``out_dir``; OutputError if anything is in the way.
-
-    Checked before anything is written, so a build never stops half-way for a folder where a file goes.
-    """
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder")
-    folder = str(out_dir)
-    existing: dict[str, os.stat_result] = {}
-    for name in sorted(files):
-        try:
-            found = _existing_file(os.path.join(folder, name))
-        except OSError as exc:
-            raise OutputError(f"cannot write {out_dir / name}: {exc.strerror or exc}") from exc
-        if found is not None and not stat.S_ISREG(found.st_mode):
-            raise OutputError(f"cannot write {out_dir / name}: something other than a file is in the way")
-        if found is not None:
-            existing[name] = found
-    return PreparedTree(out_dir, files, existing)
+def _write_new(target: str, data: bytes, made: set[str]) -> None:
+    """Write a file of a folder no one sees yet: directly, since it shows only once whole."""
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
 
 
 def _existing_file(path: str) -> os.stat_result | None:

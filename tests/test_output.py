@@ -1,0 +1,95 @@
+"""Writing output: a new folder appears whole or not at all; an existing one has each file replaced whole."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ghdigest import output
+from ghdigest.errors import OutputError
+
+FILES = {"index.md": "# Index\n", "api/index.json": "{}\n", "api/weeks/2020-W38.json": "{\n}\n", "2020-W38.md": "x\n"}
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file()}
+
+
+def _siblings(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.parent.iterdir())
+
+
+def test_a_new_folder_is_written_aside_and_appears_whole(tmp_path: Path) -> None:
+    out = tmp_path / "deep" / "dist"
+    tree = output.OutputTree(out)
+    assert tree.staged
+    changed = tree.prepare(FILES).write()
+    assert not out.exists()  # nothing shows before the commit
+    assert changed == sorted(out / name for name in FILES)  # named where they will be
+    tree.commit()
+    assert _tree(out) == FILES
+    assert _siblings(out) == ["dist"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out / "index.md").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_an_abandoned_new_folder_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    tree = output.OutputTree(out)
+    tree.prepare(FILES).write()
+    tree.abandon()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_tree_into_a_new_folder_that_fails_half_way_leaves_no_folder(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    with pytest.raises(OutputError, match="cannot write"):
+        output.write_tree(out, {**FILES, "api": "a file where a folder must be\n"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_gets_each_file_replaced_and_keeps_the_rest(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "mine.txt").write_text("kept\n", encoding="utf-8")
+    (out / "index.md").write_text("# Index\n", encoding="utf-8")
+    tree = output.OutputTree(out)
+    assert not tree.staged
+    changed = tree.prepare(FILES).write()
+    tree.commit()
+    assert changed == sorted(out / name for name in FILES if name != "index.md")  # index.md held its text
+    assert _tree(out) == {**FILES, "mine.txt": "kept\n"}
+
+
+def test_a_folder_made_meanwhile_gets_the_files_one_by_one(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    tree = output.OutputTree(out)
+    tree.prepare(FILES).write()
+    out.mkdir()  # another program made it, and put a file in it, while this one wrote
+    (out / "theirs.txt").write_text("theirs\n", encoding="utf-8")
+    tree.commit()
+    assert _tree(out) == {**FILES, "theirs.txt": "theirs\n"}
+    assert _siblings(out) == ["dist"]
+
+
+def test_what_a_killed_run_left_aside_is_removed_and_a_running_ones_kept(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(ended.stdout)
+    left = tmp_path / f".dist.stage.{dead}.tmp"
+    (left / "api").mkdir(parents=True)
+    (left / "api" / "index.json").write_text("{", encoding="utf-8")  # torn: the run was killed
+    running = tmp_path / f".dist.stage.{os.getppid()}.tmp"
+    running.mkdir()
+    other = tmp_path / ".site.stage.1.tmp"  # another output folder's: not this one's to judge
+    other.mkdir()
+    output.write_tree(out, FILES)
+    assert _tree(out) == FILES
+    assert not left.exists()
+    assert running.is_dir()
+    assert other.is_dir()
