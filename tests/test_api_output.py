@@ -474,23 +474,28 @@ def test_api_json_refuses_what_is_not_json_data(value: Any) -> None:
         api.dump_json(value)
 
 
-@settings(max_examples=300, deadline=None)
-@given(_JSON_DATA, st.data())
-def test_parts_encoded_once_are_spliced_in_as_they_would_be_written(document: Any, data: st.DataObject) -> None:
-    """A week reuses its entries' JSON text: the result is what encoding the whole week gives."""
-    wrapper = {"sections": [{"entries": [document, {"inner": document}]}]}
-    mappings: list[Any] = []
+_CHECKED_DATA = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(alphabet=st.characters(codec="utf-8"))),
+    lambda children: st.one_of(st.lists(children, max_size=5), st.dictionaries(st.text(), children, max_size=5)),
+    max_leaves=30,
+)
 
-    def collect(value: Any) -> None:
-        if isinstance(value, dict):
-            mappings.append(value)
-            for item in value.values():
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
 
-    collect(wrapper)
-    chosen = data.draw(st.lists(st.sampled_from(mappings), max_size=4))
-    known = {id(part): api.json_text(part) for part in chosen}
-    assert api.dump_json(wrapper, known) == api.dump_json(wrapper)
+@settings(max_examples=500, deadline=None)
+@given(_CHECKED_DATA)
+def test_documents_the_schema_accepts_are_written_the_same_by_the_fast_encoder(document: Any) -> None:
+    """What the API schema accepts (integers, no fractions) comes out of orjson byte for byte as dump_json writes it."""
+    assert api.dump_checked_json(document) == api.dump_json(document)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"big": 2**70, "negative": -(2**64)},  # past what orjson encodes
+        {"text": "a lone \ud800 surrogate"},  # orjson refuses it; the exact encoder writes it as is
+        {"<tag>": "&amp; \u2028\u2029 <script>", "nested": [{"é": "日本語 🙂"}, [], {}]},
+    ],
+)
+def test_the_fast_encoder_gives_way_to_the_exact_one_where_it_must(document: Any) -> None:
+    assert api.dump_checked_json(document) == api.dump_json(document)
+    assert "<" not in api.dump_checked_json(document)

@@ -42,7 +42,7 @@ def _checked_json(documents: dict[str, tuple[str, dict[str, Any]]]) -> dict[str,
     """The JSON text of each API document, after checking it against its definition in schemas/api.schema.json."""
     for name, (definition, document) in sorted(documents.items()):
         _check_document(name, definition, document)
-    return {name: api.dump_json(document) for name, (_, document) in documents.items()}
+    return {name: api.dump_checked_json(document) for name, (_, document) in documents.items()}
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,13 @@ def _week_files(
     page = markdown.render_week(env, plan, language)
     week_document = api.week_document(plan, language, page, ids, where)
     files = {markdown.page_name(plan.week.id): page}
-    _check_document(api.week_path(plan.week.id), "week", week_document)
     # Each entry document is the very object its week document holds: checked with it against
-    # $defs/entry, and encoded once for both files.
-    entries = [entry for section in week_document["sections"] for entry in section["entries"]]
-    texts = {id(entry): api.json_text(entry) for entry in entries}
-    files[api.week_path(plan.week.id)] = api.dump_json(week_document, texts)
-    for entry in entries:
-        files[entry["path"]] = api.finish_json(texts[id(entry)])
+    # $defs/entry.
+    _check_document(api.week_path(plan.week.id), "week", week_document)
+    files[api.week_path(plan.week.id)] = api.dump_checked_json(week_document)
+    for section in week_document["sections"]:
+        for entry in section["entries"]:
+            files[entry["path"]] = api.dump_checked_json(entry)
     return files
 
 

@@ -42,7 +42,9 @@ CACHE_FOLDER = ".ghdigest"
 CACHE_FILE = "build.json"
 FORMAT = 1
 #: Distributions whose behaviour shapes what is read or written.
-_LIBRARIES = ("jinja2", "markdown-it-py", "linkify-it-py", "pydantic", "pydantic-core", "PyYAML", "ruamel.yaml")
+_LIBRARIES = (
+    "jinja2", "markdown-it-py", "linkify-it-py", "orjson", "pydantic", "pydantic-core", "PyYAML", "ruamel.yaml"
+)  # fmt: skip
 
 
 def source_hash(raw: bytes) -> str:
