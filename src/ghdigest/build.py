@@ -80,8 +80,9 @@ def _week_files(
     env: jinja2.Environment, plan: WeekPlan, language: Language, ids: Mapping[str, str], where: Locations | None
 ) -> dict[str, str]:
     """The files of one week: its page, its API document and the documents of its entries."""
-    page = markdown.render_week(env, plan, language)
-    week_document = api.week_document(plan, language, page, ids, where)
+    context = markdown.week_context(plan, language)  # the page's anchors: made once for the page and the API
+    page = markdown.render_week(env, plan, language, context)
+    week_document = api.week_document(plan, language, page, ids, where, context)
     files = {markdown.page_name(plan.week.id): page}
     # Each entry document is the very object its week document holds: checked with it against
     # $defs/entry.

@@ -231,10 +231,20 @@ def entry_object(
 
 
 def week_document(
-    plan: WeekPlan, language: Language, week_markdown: str, ids: Mapping[str, str], where: Locations | None
+    plan: WeekPlan,
+    language: Language,
+    week_markdown: str,
+    ids: Mapping[str, str],
+    where: Locations | None,
+    context: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The document of one week: title, dates, texts, sections with their entries, picks, neighbours, Markdown."""
-    context = markdown.week_context(plan, language)  # the anchors the Markdown page gives each heading
+    """The document of one week: title, dates, texts, sections with their entries, picks, neighbours, Markdown.
+
+    ``context`` is the week's :func:`markdown.week_context` (the anchors its page gives each
+    heading), when the page was rendered from it already.
+    """
+    if context is None:
+        context = markdown.week_context(plan, language)
     page = markdown.page_name(plan.week.id)
     page_url = _page_url(where, plan.week.id)
     resolve = _resolver(where, plan.week.id)

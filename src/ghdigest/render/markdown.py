@@ -178,9 +178,11 @@ def week_context(plan: WeekPlan, language: Language) -> dict[str, Any]:
     }
 
 
-def render_week(env: jinja2.Environment, plan: WeekPlan, language: Language) -> str:
-    """The Markdown of one week's digest."""
-    return _render(env, "digest.md.j2", week_context(plan, language))
+def render_week(
+    env: jinja2.Environment, plan: WeekPlan, language: Language, context: dict[str, Any] | None = None
+) -> str:
+    """The Markdown of one week's digest; ``context`` is its :func:`week_context`, when already made."""
+    return _render(env, "digest.md.j2", context if context is not None else week_context(plan, language))
 
 
 def render_index(env: jinja2.Environment, digest_plan: DigestPlan, all_weeks: list[WeekPlan]) -> str:
