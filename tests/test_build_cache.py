@@ -8,6 +8,7 @@ import os
 import random
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -262,3 +263,20 @@ def test_no_cache_writes_no_cache(cli: Cli, archive: Path) -> None:
     assert cli("build", str(archive), "--no-cache").exit_code == 0
     assert cli("validate", str(archive), "--no-cache").exit_code == 0
     assert not (archive / CACHE_FOLDER).exists()
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+def test_a_file_name_that_is_not_utf8_is_reported_and_the_cache_still_kept(cli: Cli, archive: Path) -> None:
+    """Such a name reaches ghdigest as text with lone surrogates, which UTF-8 cannot hold: the cache escapes them."""
+    odd = os.path.join(os.fsencode(archive / "issues"), b"caf\xe9.yml")
+    with open(odd, "wb") as stream:
+        stream.write(paper(40, "2020-W02").encode("utf-8"))
+    for _ in range(2):
+        result = cli("validate", str(archive))
+        assert result.exit_code == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "issues/caf\\xe9.yml:1:1: error: file name 'caf\\xe9.yml' must" in result.stdout
+        assert "unexpected" not in result.stderr
+    assert _cache(archive).is_file()
+    os.remove(odd)
+    assert cli("build", str(archive)).exit_code == 0

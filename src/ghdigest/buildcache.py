@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ghdigest import __version__
+from ghdigest import __version__, jsontext
 from ghdigest.errors import Diagnostic, Location, Severity
 from ghdigest.output import write_text_atomic
 
@@ -202,11 +202,9 @@ class BuildCache:
         key = _signing_key()
         if key is None:
             return
-        body = json.dumps(
-            {"format": FORMAT, "engine": self.engine, "files": self._files, "outputs": self._outputs},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode()
+        body = jsontext.compact(
+            {"format": FORMAT, "engine": self.engine, "files": self._files, "outputs": self._outputs}
+        )
         signature = hmac.new(key, body, "sha256").hexdigest().encode()
         with contextlib.suppress(OSError):
             write_text_atomic(self.path, (signature + b"\n" + body).decode("utf-8"), durable=False)

@@ -220,7 +220,15 @@ def _discover_unique(paths: list[Path], config: Config, sink: list[Diagnostic]) 
 
 
 def _display(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
+    return _printable_name(path.relative_to(root).as_posix())
+
+
+def _printable_name(name: str) -> str:
+    """``name`` as text that can be printed and saved: bytes of a name that are not UTF-8 as ``\\xNN``."""
+    if name.isascii():
+        return name
+    # Such bytes reach Python as lone surrogates, which no UTF-8 output can hold.
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _read_raw(path: Path, display: str, config: Config, sink: list[Diagnostic]) -> bytes | None:
@@ -401,7 +409,7 @@ def _load_entry(
         out.error(
             [],
             "invalid-file-name",
-            f"file name '{key}{Path(display).suffix}' must start with a letter or digit "
+            f"file name '{_printable_name(key)}{Path(display).suffix}' must start with a letter or digit "
             "and hold only letters, digits, '.', '-' and '_'",
         )
     issues = schema.validate("entry", document.data)
@@ -505,7 +513,7 @@ def _load_entries(
     files: list[_Miss] = []
     misses: list[int] = []
     for path in _discover_unique(paths, config, sink):
-        display = prefix + path.name  # what _display gives, without a Path operation per file
+        display = prefix + _printable_name(path.name)  # what _display gives, without a Path operation per file
         raw = _read_raw(path, display, config, sink)
         if raw is None:
             continue

@@ -26,9 +26,7 @@ from collections.abc import Iterable, Mapping
 from json.encoder import encode_basestring as _encode_string  # JSON string syntax, without escaping non-ASCII
 from typing import Any
 
-import orjson
-
-from ghdigest import mdtext
+from ghdigest import jsontext, mdtext
 from ghdigest.content import StoredEntry
 from ghdigest.models import Language, localized
 from ghdigest.plan import DigestPlan, WeekPlan
@@ -170,8 +168,8 @@ def dump_checked_json(document: Any) -> str:
     (an integer past 64 bits, a lone surrogate) goes to :func:`dump_json`.
     """
     try:
-        data = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:
+        data = jsontext.sorted_indented(document)
+    except jsontext.NotEncodable:
         return dump_json(document)
     for raw, escaped in _BYTE_ESCAPES:  # on UTF-8 bytes: far faster than on text with non-ASCII in it
         data = data.replace(raw, escaped)
