@@ -80,6 +80,16 @@ def _valid_date(value: str) -> bool:
     return True
 
 
+def _any(checks: list[Check]) -> Check:
+    def check(value: Any) -> bool:
+        for one in checks:  # noqa: SIM110  (a plain loop: any() over a generator is slower here)
+            if one(value):
+                return True
+        return False
+
+    return check
+
+
 def _all(checks: list[Check]) -> Check:
     if not checks:
         return lambda _value: True
@@ -99,6 +109,7 @@ class _Compiler:
     def __init__(self, resources: Mapping[str, Mapping[str, Any]]) -> None:
         self.resources = resources
         self.compiled: dict[tuple[str, str], Check] = {}
+        self.compiling: dict[tuple[str, str], list[Check]] = {}
 
     def reference(self, base: str, ref: str) -> Check:
         uri, _, pointer = ref.partition("#")
@@ -106,15 +117,21 @@ class _Compiler:
         if target not in self.resources or (pointer and not pointer.startswith("/")):
             raise UnsupportedSchema(f"$ref {ref!r} names no packaged schema or is not a JSON pointer")
         key = (target, pointer)
-        if key not in self.compiled:
-            # A placeholder first, so a schema that refers to itself compiles (and recurses at run time).
-            cell: list[Check] = []
-            self.compiled[key] = lambda value: cell[0](value)
-            node: Any = self.resources[target]
-            for part in pointer.split("/")[1:]:
-                node = node[part.replace("~1", "/").replace("~0", "~")]
-            cell.append(self.compile(node, target))
-        return self.compiled[key]
+        if key in self.compiled:
+            return self.compiled[key]
+        if key in self.compiling:
+            # A schema that refers to itself, met while compiling it: bound when it is compiled,
+            # and followed at run time. Every other $ref is the referred check itself.
+            cell = self.compiling[key]
+            return lambda value: cell[0](value)
+        self.compiling[key] = []
+        node: Any = self.resources[target]
+        for part in pointer.split("/")[1:]:
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        check = self.compile(node, target)
+        self.compiling.pop(key).append(check)
+        self.compiled[key] = check
+        return check
 
     def compile(self, schema: Any, base: str) -> Check:
         if schema is True or schema == {}:
@@ -154,7 +171,7 @@ class _Compiler:
         if keyword == "type":
             names = [value] if isinstance(value, str) else list(value)
             tests = [_TYPES[name] for name in names]
-            return tests[0] if len(tests) == 1 else lambda v: any(test(v) for test in tests)
+            return tests[0] if len(tests) == 1 else _any(tests)
         if keyword == "enum":
             choices = list(value)
             if all(isinstance(choice, str) for choice in choices):
@@ -183,16 +200,16 @@ class _Compiler:
         if keyword == "exclusiveMaximum":
             return lambda v: not _is_number(v) or v < value
         if keyword == "required":
-            required = tuple(value)
-            return lambda v: not isinstance(v, dict) or all(name in v for name in required)
+            required = frozenset(value)
+            return lambda v: not isinstance(v, dict) or v.keys() >= required
         if keyword == "minProperties":
             return lambda v: not isinstance(v, dict) or len(v) >= value
         if keyword == "propertyNames":
             name_check = self.compile(value, base)
-            return lambda v: not isinstance(v, dict) or all(name_check(name) for name in v)
+            return lambda v: not isinstance(v, dict) or all(map(name_check, v))
         if keyword == "items":
             item_check = self.compile(value, base)
-            return lambda v: not isinstance(v, list) or all(item_check(item) for item in v)
+            return lambda v: not isinstance(v, list) or all(map(item_check, v))
         if keyword == "minItems":
             return lambda v: not isinstance(v, list) or len(v) >= value
         if keyword == "maxItems":
@@ -202,7 +219,7 @@ class _Compiler:
         if keyword in ("anyOf", "oneOf", "allOf"):
             branches = [self.compile(sub, base) for sub in value]
             if keyword == "anyOf":
-                return lambda v: any(branch(v) for branch in branches)
+                return _any(branches)
             if keyword == "allOf":
                 return _all(branches)
             return lambda v: sum(1 for branch in branches if branch(v)) == 1
