@@ -204,3 +204,33 @@ def test_the_example_api_documents_are_there_and_valid() -> None:
     assert {definition for definition, _ in API_DOCUMENTS} == {"index", "week", "entry"}
     for definition, document in API_DOCUMENTS:
         assert schema.conforms("api", document, definition), definition
+
+
+_TREE = {
+    "$id": "urn:test",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "children": {"type": "array", "items": {"$ref": "#"}},
+        "parent": {"$ref": "#/$defs/node"},
+    },
+    "$defs": {"node": {"anyOf": [{"type": "null"}, {"$ref": "#"}]}},
+}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"name": "a"},
+        {"name": "a", "children": [{"name": "b", "children": [{"name": "c"}]}]},
+        {"name": "a", "children": [{"name": "b", "children": [{"name": ""}]}]},  # invalid three levels down
+        {"name": "a", "children": [{"name": "b", "children": [{"nom": "c"}]}]},
+        {"name": "a", "parent": None},
+        {"name": "a", "parent": {"name": "p", "parent": {"name": "q", "children": []}}},
+        {"name": "a", "parent": {"name": "p", "parent": {"name": 3}}},
+    ],
+)
+def test_a_schema_that_refers_to_itself_is_followed_as_deep_as_the_document_goes(document: Any) -> None:
+    assert compiled_valid(_TREE, document) is reference_valid(_TREE, document)
