@@ -29,7 +29,7 @@ def test_a_new_folder_is_written_aside_and_appears_whole(tmp_path: Path) -> None
     assert tree.staged
     changed = tree.prepare(FILES).write()
     assert not out.exists()  # nothing shows before the commit
-    assert changed == sorted(out / name for name in FILES)  # named where they will be
+    assert changed == sorted(FILES)
     tree.commit()
     assert _tree(out) == FILES
     assert _siblings(out) == ["dist"]
@@ -51,6 +51,7 @@ def test_write_tree_into_a_new_folder_that_fails_half_way_leaves_no_folder(tmp_p
     with pytest.raises(OutputError, match="cannot write"):
         output.write_tree(out, {**FILES, "api": "a file where a folder must be\n"})
     assert list(tmp_path.iterdir()) == []
+    assert output.write_tree(out, FILES) == sorted(out / name for name in FILES)  # paths, under the folder
 
 
 def test_an_existing_folder_gets_each_file_replaced_and_keeps_the_rest(tmp_path: Path) -> None:
@@ -62,7 +63,7 @@ def test_an_existing_folder_gets_each_file_replaced_and_keeps_the_rest(tmp_path:
     assert not tree.staged
     changed = tree.prepare(FILES).write()
     tree.commit()
-    assert changed == sorted(out / name for name in FILES if name != "index.md")  # index.md held its text
+    assert changed == sorted(name for name in FILES if name != "index.md")  # index.md held its text
     assert _tree(out) == {**FILES, "mine.txt": "kept\n"}
 
 

@@ -47,11 +47,11 @@ def _checked_json(documents: dict[str, tuple[str, dict[str, Any]]]) -> dict[str,
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced: every file it renders, and the ones whose bytes changed on disk."""
+    """What a build produced: every file it renders, and the ones whose bytes changed on disk (relative names)."""
 
     out_dir: Path
     files: tuple[str, ...]
-    changed: tuple[Path, ...]
+    changed: tuple[str, ...]
     weeks: tuple[str, ...]
     warnings: tuple[Diagnostic, ...]
 
@@ -216,7 +216,7 @@ def build(
     target = out_dir if out_dir is not None else config.output_dir
     if week is not None:
         files = render_site(content, week)
-        changed = output.write_tree(target, files)
+        changed = [path.relative_to(target).as_posix() for path in output.write_tree(target, files)]
         names = sorted(files)
     else:
         names, changed = _write_site(content, target, cache)
@@ -246,7 +246,7 @@ _Writing = tuple[
 #: What a worker reports of each week it rendered: its id, its files' names, and its page if the feeds need it.
 _WeekReport = tuple[str, list[str], "str | None"]
 #: What a worker reports once it has written: the files that changed, and each file's stat record (for the cache).
-_Written = tuple[list[Path], dict[str, "list[int] | None"]]
+_Written = tuple[list[str], dict[str, "list[int] | None"]]
 
 
 def _render_week_slice(shared: _Writing, start: int, end: int) -> tuple[output.PreparedTree, list[_WeekReport]]:
@@ -267,7 +267,7 @@ def _write_week_slice(shared: _Writing, prepared: output.PreparedTree) -> list[_
     return [(changed, _stats(prepared.folder, prepared.names) if shared[-1] else {})]
 
 
-def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tuple[list[str], list[Path]]:
+def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tuple[list[str], list[str]]:
     """Render every week, the index and the feeds, and write them into ``target``; every name, and the changed files.
 
     With a cache, only the weeks whose inputs or files changed since the last build into

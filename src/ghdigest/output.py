@@ -102,7 +102,7 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
     except BaseException:
         tree.abandon()
         raise
-    return changed
+    return [out_dir / name for name in changed]
 
 
 class OutputTree:
@@ -210,8 +210,8 @@ class PreparedTree:
         """The relative names of the files, sorted."""
         return sorted(self._files)
 
-    def write(self) -> list[Path]:
-        """Write each file whole unless it holds its text already; the files that changed, under the output folder."""
+    def write(self) -> list[str]:
+        """Write each file whole unless it holds its text already; the relative names of the files that changed."""
         folder, out_dir = str(self._tree.folder), self._tree.out_dir
         changed = []
         made: set[str] = set()
@@ -226,7 +226,7 @@ class PreparedTree:
                     temporary = f".{os.path.basename(target)}.{process}.{index}{_TEMPORARY_SUFFIX}"
                     if not _replace(target, data, self._existing.get(name), temporary, made):
                         continue
-                changed.append(out_dir / name)
+                changed.append(name)
         except OSError as exc:
             raise OutputError(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from exc
         return changed
