@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ Report = TypeVar("Report")
 PARALLEL_FROM = 2000
 MAX_WORKERS = 8
 
-_shared: tuple[Callable[[Any, int, int], Sequence[Any]], Any] | None = None
 _in_worker = False
 
 
@@ -56,27 +56,20 @@ def map_slices(
     ``shared`` is read by the workers as it was at the fork, never sent to them. ``work`` is how
     much there is to do, when it is not the number of items (the entries of weeks to render).
     """
-    count = min(workers(items if work is None else work), items)
-    if count < 2:
-        return list(function(shared, 0, items))
-    global _shared
-    import multiprocessing
-
-    step = -(-items // count)
-    bounds = [(start, min(start + step, items)) for start in range(0, items, step)]
-    _shared = (function, shared)
-    try:
-        with multiprocessing.get_context("fork").Pool(len(bounds), initializer=_become_worker) as pool:
-            parts = pool.map(_run_slice, bounds)
-    finally:
-        _shared = None
-    return [result for part in parts for result in part]
+    with staged(partial(_prepared_only, function), _nothing_to_finish, shared, items, work) as stages:
+        results: list[Result] = stages.reports()
+        stages.finish()  # so the workers end of themselves
+    return results
 
 
-def _run_slice(bounds: tuple[int, int]) -> Sequence[Any]:
-    assert _shared is not None
-    function, shared = _shared
-    return function(shared, *bounds)
+def _prepared_only(
+    function: Callable[[Any, int, int], Sequence[Result]], shared: Any, start: int, end: int
+) -> tuple[None, Sequence[Result]]:
+    return None, function(shared, start, end)
+
+
+def _nothing_to_finish(_kept: None) -> list[Any]:
+    return []
 
 
 class WorkerFailed(RuntimeError):
