@@ -108,6 +108,9 @@ class StoredEntry:
     @functools.cached_property
     def data(self) -> Mapping[str, Any]:
         """The file's data, which conforms to the entry schema (parsed again only if it was not kept)."""
+        packed = self.__dict__.pop("_packed", None)  # as a worker sent it: unpacked where it is used
+        if packed is not None:
+            return _unpacked(packed)  # type: ignore[no-any-return]
         data: Mapping[str, Any] = parse_bytes(self.raw, self.path).data
         return data
 
@@ -442,10 +445,13 @@ def _stored(
     week = _parse_week(config, week_id) if week_id is not None else None
     section = next(s for s in config.sections if s.id == section_id)
     stored = StoredEntry(key, display, entry_id, week, section, status, kind, url, pick, number, heading, digest, raw)
-    if data is not None:
+    if isinstance(data, bytes):
+        # Packed by a worker: unpacked only if the entry is rendered, by the process rendering it.
+        stored.__dict__["_packed"] = data
+    elif data is not None:
         stored.__dict__["data"] = data  # known already: cached_property's slot
     # Only a duplicate link needs the document, to locate its url: parsed then, from the text.
-    return stored, YamlDocument(display, raw.decode("utf-8-sig"), data)
+    return stored, YamlDocument(display, raw.decode("utf-8-sig"), None)
 
 
 _Miss = tuple[str, bytes, str, str]  # key, bytes, hash, display path
@@ -528,7 +534,7 @@ def _load_entries(
     for index, (diagnostics, planned, data) in zip(
         misses, _read_misses([files[i] for i in misses], config), strict=True
     ):
-        known[index] = diagnostics, planned, _unpacked(data)
+        known[index] = diagnostics, planned, data
         if cache is not None:
             cache.keep_file(
                 files[index][3],
