@@ -239,6 +239,8 @@ class Measure:
     size: int
     command: str
     seconds: float | None = None
+    cpu_user: float | None = None
+    cpu_system: float | None = None
     rss_mb: float | None = None
     exit_code: int | None = None
     note: str = ""
@@ -583,8 +585,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MB) and exit code of ``command``; its output goes to ``log``."""
+def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[float, float, int, float, float]:
+    """Wall seconds, peak RSS (MB), exit code, and user and system CPU seconds of ``command`` (its
+    worker processes included); its output goes to ``log``."""
     # Files written by the step before (the archive itself, an earlier build) are flushed first,
     # so their write-back is not billed to this command.
     if hasattr(os, "sync"):
@@ -600,7 +603,8 @@ def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[float, float
             timer.cancel()
         seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, usage.ru_maxrss / 1024, process.returncode  # ru_maxrss is in KB on Linux
+    # ru_maxrss is in KB on Linux; the CPU times include the worker processes the command waited for.
+    return seconds, usage.ru_maxrss / 1024, process.returncode, usage.ru_utime, usage.ru_stime
 
 
 def _tail(path: Path, lines: int = 3) -> str:
@@ -628,7 +632,9 @@ def measure_size(size: int, work: Path, seed: int, ghdigest: list[str], floor_pr
         measure = Measure(size, label)
         log = logs / f"{slug}.log"
         try:
-            measure.seconds, measure.rss_mb, measure.exit_code = run_measured(command, work, log)
+            measure.seconds, measure.rss_mb, measure.exit_code, measure.cpu_user, measure.cpu_system = run_measured(
+                command, work, log
+            )
         except OSError as exc:
             measure.note = f"could not start: {exc}"
         else:
@@ -670,15 +676,23 @@ def print_report(runs: list[SizeRun], floor_problem: str | None) -> None:
     print()
     if floor_problem:
         print(f"note: {floor_problem}")
-    print(f"{'entries':>7}  {'command':<24} {'seconds':>8} {'x floor':>8} {'peak RSS MB':>11} {'exit':>4}  note")
+    print(
+        f"{'entries':>7}  {'command':<24} {'seconds':>8} {'x floor':>8} {'CPU user':>8} {'CPU sys':>8}"
+        f" {'peak RSS MB':>11} {'exit':>4}  note"
+    )
     for run in runs:
         for m in run.measures:
             ratio = _fmt(_ratio(m.seconds, run.floor), ".2f")
             code = "-" if m.exit_code is None else m.exit_code
             print(
                 f"{m.size:>7}  {m.command:<24} {_fmt(m.seconds, '.2f'):>8} {ratio:>8}"
+                f" {_fmt(m.cpu_user, '.2f'):>8} {_fmt(m.cpu_system, '.2f'):>8}"
                 f" {_fmt(m.rss_mb, '.0f'):>11} {code:>4}  {m.note}"
             )
+    print(
+        "(CPU: seconds of all the command's processes; system time goes mostly to creating files, and on "
+        "ext4 it grows with how many files were deleted shortly before)"
+    )
     _print_targets(runs)
     _print_growth(runs)
 
