@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,51 @@ def test_a_slice_that_fails_to_prepare_leaves_every_slice_unfinished(tmp_path: P
     with pytest.raises(ValueError, match=f"item {fail} cannot be prepared"):
         _run(tmp_path, 30, fail)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_error_shows_where_in_the_worker_it_happened(tmp_path: Path, forked: None) -> None:
+    with pytest.raises(ValueError, match="item 15 cannot be prepared") as caught:
+        _run(tmp_path, 30, 15)
+    assert isinstance(caught.value.__cause__, parallel.WorkerTraceback)
+    assert "in _prepare" in str(caught.value.__cause__)
+
+
+def _fail_or_say_much(kept: tuple[int, int]) -> list[str]:
+    """The first slice fails to finish; the others answer at length (more than a pipe holds)."""
+    start, _ = kept
+    if start == 0:
+        raise OSError(28, "No space left on device")
+    return [f"{number:0100d}" for number in range(20_000)]  # 2 MB: far more than a pipe holds
+
+
+_FAILING_FINISH = """
+import sys
+from pathlib import Path
+from ghdigest import parallel
+from tests.test_parallel_stages import _fail_or_say_much, _prepare
+parallel.PARALLEL_FROM = 10
+parallel.os.sched_getaffinity = lambda _pid: {0, 1, 2}
+try:
+    with parallel.staged(_prepare, _fail_or_say_much, (Path(sys.argv[1]), None, False), 30) as stages:
+        stages.reports()
+        stages.finish()
+except OSError as exc:
+    print("raised:", exc)
+"""
+
+
+def test_a_slice_that_fails_to_finish_is_reported_while_others_answer_at_length(tmp_path: Path) -> None:
+    """The parent stops reading at the first error: workers still sending must not hold it up for ever."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FAILING_FINISH, str(tmp_path)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "raised: [Errno 28] No space left on device\n"
+    assert "Traceback" not in done.stderr  # no worker complains that its parent stopped listening
 
 
 def test_a_worker_that_dies_is_reported_and_nothing_is_finished(tmp_path: Path, forked: None) -> None:

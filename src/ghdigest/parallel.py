@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -163,16 +165,18 @@ class _ForkedStages(Stages[Report, Result]):
         return [result for connection in self._connections for result in _answer(connection)]
 
     def close(self) -> None:
-        # Workers never told to finish have done nothing that shows outside them: they are stopped
-        # at once. Workers told to finish are waited for, so nothing they do is left half done.
+        # The pipes are closed first: a worker blocked sending an answer no one reads any more, or
+        # waiting for word to finish, then sees the parent gone and stops. Workers never told to
+        # finish have done nothing that shows outside them: they are stopped at once. Workers told
+        # to finish are waited for, so nothing they do is left half done.
+        for connection in self._connections:
+            connection.close()
         if not self._told:
             for process in self._processes:
                 process.terminate()
         self._told = True
         for process in self._processes:
             process.join()
-        for connection in self._connections:
-            connection.close()
 
 
 @contextmanager
@@ -201,6 +205,13 @@ def staged(
         stages.close()
 
 
+class WorkerTraceback(Exception):
+    """Where in a worker process the error raised from it happened (its formatted traceback)."""
+
+    def __str__(self) -> str:
+        return f"\n\nin a worker process:\n{self.args[0] if self.args else ''}"
+
+
 def _answer(connection: Connection) -> Sequence[Any]:
     try:
         succeeded, value = connection.recv()
@@ -209,7 +220,8 @@ def _answer(connection: Connection) -> Sequence[Any]:
     except Exception as exc:  # an error that could not be rebuilt here
         raise WorkerFailed(f"a worker's answer could not be read: {exc}") from exc
     if not succeeded:
-        raise value
+        error, where = value
+        raise error from WorkerTraceback(where)
     return value  # type: ignore[no-any-return]
 
 
@@ -227,17 +239,43 @@ def _staged_worker(
     _become_worker()
     try:
         kept, reports = prepare(shared, start, end)
-        connection.send((True, reports))
-        if connection.recv():
-            connection.send((True, complete(kept)))
-    except EOFError:  # the parent is gone: nothing to finish
-        pass
     except BaseException as exc:  # sent to the parent, which raises it
         _send_error(connection, exc)
+        return
+    if not _send(connection, (True, reports)):
+        return
+    try:
+        go_on = connection.recv()
+    except (EOFError, OSError):  # the parent is gone: nothing to finish
+        return
+    if not go_on:
+        return
+    try:
+        results = complete(kept)
+    except BaseException as exc:
+        _send_error(connection, exc)
+        return
+    _send(connection, (True, results))
+
+
+def _send(connection: Connection, answer: tuple[bool, Any]) -> bool:
+    """Send ``answer`` to the parent; False when the parent is gone (or no longer listens)."""
+    try:
+        connection.send(answer)
+    except OSError:
+        return False
+    except Exception as exc:  # an answer that cannot be pickled
+        _send_error(connection, exc)
+        return False
+    return True
 
 
 def _send_error(connection: Connection, error: BaseException) -> None:
+    where = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     try:
-        connection.send((False, error))
-    except Exception:  # an error that cannot be pickled: its words, at least
-        connection.send((False, WorkerFailed(f"{type(error).__name__}: {error}")))
+        pickle.loads(pickle.dumps(error))  # some errors pickle but cannot be rebuilt: found here
+        answer: tuple[bool, Any] = (False, (error, where))
+    except Exception:  # its words, at least
+        answer = (False, (WorkerFailed(f"{type(error).__name__}: {error}"), where))
+    with contextlib.suppress(OSError):  # the parent is gone: no one to tell
+        connection.send(answer)
