@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
-import subprocess
-import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,7 @@ def test_a_new_folder_is_written_aside_and_appears_whole(tmp_path: Path) -> None
     umask = os.umask(0)
     os.umask(umask)
     assert (out / "index.md").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # not the 0700 a temporary folder gets
 
 
 def test_an_abandoned_new_folder_leaves_nothing(tmp_path: Path) -> None:
@@ -78,19 +79,44 @@ def test_a_folder_made_meanwhile_gets_the_files_one_by_one(tmp_path: Path) -> No
     assert _siblings(out) == ["dist"]
 
 
-def test_what_a_killed_run_left_aside_is_removed_and_a_running_ones_kept(tmp_path: Path) -> None:
+def _stage(folder: Path, name: str, *, age: float) -> Path:
+    stage = folder / name
+    (stage / "api").mkdir(parents=True)
+    (stage / "api" / "index.json").write_text("{", encoding="utf-8")  # torn: its run was killed
+    then = time.time() - age
+    os.utime(stage, (then, then))
+    return stage
+
+
+def test_what_a_killed_run_left_aside_is_removed_and_what_a_running_one_makes_is_kept(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead = int(ended.stdout)
-    left = tmp_path / f".dist.stage.{dead}.tmp"
-    (left / "api").mkdir(parents=True)
-    (left / "api" / "index.json").write_text("{", encoding="utf-8")  # torn: the run was killed
-    running = tmp_path / f".dist.stage.{os.getppid()}.tmp"
-    running.mkdir()
-    other = tmp_path / ".site.stage.1.tmp"  # another output folder's: not this one's to judge
-    other.mkdir()
-    output.write_tree(out, FILES)
+    left = _stage(tmp_path, ".dist.stage.k1ll3d.tmp", age=3600)
+    running = _stage(tmp_path, ".dist.stage.runn1n.tmp", age=3600)
+    just_made = _stage(tmp_path, ".dist.stage.n3w.tmp", age=0)  # its run may not have locked it yet
+    other = _stage(tmp_path, ".site.stage.k1ll3d.tmp", age=3600)  # another output folder's
+    holder = os.open(running, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running build holds the folder it makes
+    try:
+        output.write_tree(out, FILES)
+    finally:
+        os.close(holder)
     assert _tree(out) == FILES
     assert not left.exists()
     assert running.is_dir()
+    assert just_made.is_dir()
     assert other.is_dir()
+
+
+def test_a_new_folder_is_made_by_this_run_alone_and_named_in_errors_as_the_output(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    first, second = output.OutputTree(out), output.OutputTree(out)
+    assert first.folder != second.folder  # two runs at once never share one
+    with pytest.raises(OutputError) as caught:
+        first.prepare({**FILES, "api": "a file where a folder must be\n"}).write()
+    assert str(out / "api") in str(caught.value)
+    assert ".stage." not in str(caught.value)
+    first.abandon()
+    second.prepare(FILES).write()
+    second.commit()
+    assert _tree(out) == FILES
+    assert _siblings(out) == ["dist"]

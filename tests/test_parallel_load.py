@@ -97,6 +97,11 @@ def test_weeks_rendered_by_workers_are_what_one_process_renders(
         assert result.exit_code == 0, result.stderr
         assert _tree(tmp_path / out) == _tree(tmp_path / "one")
     assert forks == ["fork"] * 4  # reading, then rendering, in each build
+    # The library's in-memory rendering of the whole site is what the build writes.
+    from ghdigest.build import render_site
+
+    rendered = render_site(content.check_content(load_config(root)))
+    assert {name: text.encode("utf-8") for name, text in rendered.items()} == _tree(tmp_path / "one")
 
 
 def test_what_workers_read_stays_in_the_cache_run_after_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -94,26 +94,6 @@ def _week_files(
     return files
 
 
-_Rendering = tuple["jinja2.Environment", Sequence[WeekPlan], Language, Mapping[str, str], "Locations | None"]
-
-
-def _render_weeks(
-    env: jinja2.Environment,
-    plans: Sequence[WeekPlan],
-    language: Language,
-    ids: Mapping[str, str],
-    where: Locations | None,
-) -> list[dict[str, str]]:
-    """The files of each week of ``plans``, in order; shared among worker processes on a large archive."""
-    entries = sum(len(section.entries) for plan in plans for section in plan.sections)
-    return parallel.map_slices(_render_slice, (env, plans, language, ids, where), len(plans), entries)
-
-
-def _render_slice(shared: _Rendering, start: int, end: int) -> list[dict[str, str]]:
-    env, plans, language, ids, where = shared
-    return [_week_files(env, plan, language, ids, where) for plan in plans[start:end]]
-
-
 def _index_files(
     env: jinja2.Environment, full_plan: DigestPlan, ids: Mapping[str, str], where: Locations | None
 ) -> dict[str, str]:
@@ -159,8 +139,8 @@ def render_site(
     ids = api.api_ids(content.entries)  # from every week, so --week gives the ids a full build gives
     files: dict[str, str] = {}
     chosen = [plan for plan in full_plan.weeks if only is None or plan.week == only]
-    for week_files in _render_weeks(env, chosen, full_plan.language, ids, where):
-        files.update(week_files)
+    for plan in chosen:
+        files.update(_week_files(env, plan, full_plan.language, ids, where))
     if only is None:
         files.update(_site_files(env, full_plan, ids, where, lambda w: files[markdown.page_name(w.week.id)]))
     return files

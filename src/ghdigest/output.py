@@ -7,17 +7,27 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from ghdigest.errors import OutputError
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
 
 def _file_mode() -> int:
     """The mode a plain new file gets under the current umask (mkstemp alone would give 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_umask()
 
 
 _TEMPORARY_SUFFIX = ".tmp"
@@ -108,10 +118,10 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
 class OutputTree:
     """Where files are written under ``out_dir``: into it when it exists, else into a new folder renamed into place.
 
-    A new output folder is made aside (a hidden sibling) and renamed to ``out_dir`` by
-    :meth:`commit`: files in it can be written directly, with no temporary file and rename each,
-    and a build stopped half-way leaves no output folder at all. Several processes may write
-    prepared parts of one tree; one of them commits it, or abandons it on failure.
+    A new output folder is made aside (a hidden sibling, ``.NAME.stage.XXXX.tmp``) and renamed to
+    ``out_dir`` by :meth:`commit`: files in it can be written directly, with no temporary file and
+    rename each, and a build stopped half-way leaves no output folder at all. Several processes
+    may write prepared parts of one tree; one of them commits it, or abandons it on failure.
     """
 
     def __init__(self, out_dir: Path) -> None:
@@ -119,11 +129,30 @@ class OutputTree:
             raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder")
         self.out_dir = out_dir
         self.staged = not os.path.lexists(out_dir)
-        if self.staged:
-            _remove_abandoned_stages(out_dir)
-            self.folder = out_dir.parent / f"{_stage_prefix(out_dir)}{os.getpid()}{_TEMPORARY_SUFFIX}"
-        else:
+        self._lock: int | None = None
+        _remove_abandoned_stages(out_dir)
+        if not self.staged:
             self.folder = out_dir
+            return
+        try:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            # A name of its own, made by this run alone: never a folder another run left, nor a
+            # link someone planted there.
+            folder = tempfile.mkdtemp(dir=out_dir.parent, prefix=_stage_prefix(out_dir), suffix=_TEMPORARY_SUFFIX)
+            os.chmod(folder, 0o777 & ~_umask())  # mkdtemp's 0700 would become the output folder's mode
+            self._lock = _hold(folder)
+        except OSError as exc:
+            raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+        self.folder = Path(folder)
+
+    def shown(self, path: str | None) -> str:
+        """``path`` as the user knows it: under the output folder, not the folder it is made in."""
+        if path is None:
+            return str(self.out_dir)
+        folder = str(self.folder)
+        if self.staged and (path == folder or path.startswith(folder + os.sep)):
+            return str(self.out_dir) + path[len(folder) :]
+        return path
 
     def prepare(self, files: Mapping[str, str]) -> PreparedTree:
         """Check that every file can be written; OutputError if anything is in the way, before anything is written."""
@@ -144,54 +173,89 @@ class OutputTree:
         if not self.staged:
             return
         try:
-            if not self.folder.exists():  # nothing was written: an empty folder all the same
-                os.mkdir(self.folder)
-            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
             os.rename(self.folder, self.out_dir)
         except OSError as exc:
-            if os.path.isdir(self.out_dir):  # made meanwhile by someone else: the files go in one by one
-                self._move_into_place()
-                return
-            raise OutputError(f"cannot write to {self.out_dir}: {exc.strerror or exc}") from exc
+            if not os.path.isdir(self.out_dir):
+                raise OutputError(f"cannot write to {self.out_dir}: {exc.strerror or exc}") from exc
+            self._move_into_place()  # made meanwhile by someone else: the files go in one by one
+        finally:
+            self._release()
 
     def _move_into_place(self) -> None:
-        for path in sorted(self.folder.rglob("*")):
-            if path.is_file():
-                target = self.out_dir / path.relative_to(self.folder)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
+        try:
+            for path in sorted(self.folder.rglob("*")):
+                if path.is_file():
+                    target = self.out_dir / path.relative_to(self.folder)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(path, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.shown(exc.filename)}: {exc.strerror or exc}") from exc
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def abandon(self) -> None:
         """Remove what was written aside for a new folder (nothing to do otherwise)."""
         if self.staged:
             shutil.rmtree(self.folder, ignore_errors=True)
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # and with it the lock, once no worker holds it either
+            self._lock = None
 
 
 def _stage_prefix(out_dir: Path) -> str:
     return f".{out_dir.name}.stage."
 
 
+#: A folder made aside this recently is never taken for abandoned: its run may not have locked it yet.
+_STAGE_GRACE_SECONDS = 60
+
+
+def _hold(folder: str) -> int | None:
+    """Lock ``folder`` for as long as this run (and its workers) may write in it; the descriptor that holds it."""
+    if fcntl is None:  # no flock here: such folders are never cleaned up, only ever left
+        return None
+    handle = os.open(folder, os.O_RDONLY)
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
 def _remove_abandoned_stages(out_dir: Path) -> None:
-    """Remove new folders that runs which no longer exist (killed, say) were making for ``out_dir``."""
+    """Remove new folders for ``out_dir`` that no run is making any more (one was killed, say).
+
+    A run holds a lock on the folder it makes while it, or any of its workers, lives; one that
+    nobody holds, made more than a minute ago, is abandoned.
+    """
+    if fcntl is None:
+        return
     prefix = _stage_prefix(out_dir)
     with contextlib.suppress(OSError):
         for entry in os.scandir(out_dir.parent):
-            name = entry.name
-            maker = name[len(prefix) : -len(_TEMPORARY_SUFFIX)] if name.endswith(_TEMPORARY_SUFFIX) else ""
-            abandoned = name.startswith(prefix) and maker.isdigit() and not _process_exists(int(maker))
-            if abandoned and entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
+            if not (entry.name.startswith(prefix) and entry.name.endswith(_TEMPORARY_SUFFIX)):
+                continue
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if time.time() - entry.stat(follow_symlinks=False).st_mtime < _STAGE_GRACE_SECONDS:
+                continue
+            _remove_if_unheld(entry.path)
 
 
-def _process_exists(pid: int) -> bool:
+def _remove_if_unheld(folder: str) -> None:
+    assert fcntl is not None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # someone else's process
-        return True
-    return True
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a run is making it
+        os.close(handle)
+        return
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(handle)
 
 
 class PreparedTree:
@@ -212,7 +276,7 @@ class PreparedTree:
 
     def write(self) -> list[str]:
         """Write each file whole unless it holds its text already; the relative names of the files that changed."""
-        folder, out_dir = str(self._tree.folder), self._tree.out_dir
+        folder = str(self._tree.folder)
         changed = []
         made: set[str] = set()
         process = os.getpid()
@@ -228,7 +292,7 @@ class PreparedTree:
                         continue
                 changed.append(name)
         except OSError as exc:
-            raise OutputError(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from exc
+            raise OutputError(f"cannot write {self._tree.shown(exc.filename)}: {exc.strerror or exc}") from exc
         return changed
 
 

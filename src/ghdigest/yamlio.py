@@ -228,7 +228,7 @@ def _read_at_most(path: Path, limit: int) -> bytes:
                 break
             chunks.append(chunk)
             size += len(chunk)
-            if regular and len(chunk) < asked:  # a regular file gives less than asked only at its end
+            if regular and len(chunk) < asked and size >= info.st_size:  # its end, as its size said
                 break
     finally:
         os.close(handle)

@@ -163,9 +163,10 @@ def dump_json(document: Any) -> str:
 def dump_checked_json(document: Any) -> str:
     """:func:`dump_json`'s text for a document ``schemas/api.schema.json`` accepted, in a fraction of the time.
 
-    Encoded by orjson, which writes what ``json.dumps`` writes for such documents: text keys,
-    lists, integers, no fractions (orjson would spell 1e-05 as 0.00001). What orjson refuses
-    (an integer past 64 bits, a lone surrogate) goes to :func:`dump_json`.
+    Encoded by orjson, which writes what ``json.dumps`` writes for the API's documents: text
+    keys, lists, and numbers that are ints (week numbers, counts). A float would be spelt its way
+    (1e-05 as 0.00001), and the schema's ``integer`` accepts 2.0: the API's builders never make
+    floats. What orjson refuses (an integer past 64 bits, a lone surrogate) goes to :func:`dump_json`.
     """
     try:
         data = jsontext.sorted_indented(document)
