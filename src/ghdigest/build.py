@@ -333,7 +333,7 @@ def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tup
                     site[part] = {"print": part_print, "names": list(previous["files"])}
                     continue
                 if part == "feeds":
-                    pages.update((week_id, page) for week_id, _, page in weeks.reports() if page is not None)
+                    pages.update((week_id, text) for week_id, _, text in weeks.reports() if text is not None)
                 rendered = render()
                 site_files.update(rendered)
                 site[part] = {"print": part_print, "names": list(rendered)}

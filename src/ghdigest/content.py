@@ -531,11 +531,10 @@ def _load_entries(
         else:
             misses.append(len(files))
         files.append((path.stem, raw, digest, display))
-    for index, (diagnostics, planned, data) in zip(
-        misses, _read_misses([files[i] for i in misses], config), strict=True
-    ):
-        known[index] = diagnostics, planned, data
+    for index, read in zip(misses, _read_misses([files[i] for i in misses], config), strict=True):
+        known[index] = read
         if cache is not None:
+            diagnostics, planned, _ = read
             cache.keep_file(
                 files[index][3],
                 files[index][2],
