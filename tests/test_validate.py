@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +26,37 @@ def _copy_case(case: Path, tmp_path: Path) -> Path:
     return root
 
 
+#: A located diagnostic: ``path:line:col: severity: message [code]``.
+_LOCATED = re.compile(r"^[^:\n]+:\d+:\d+: (error|warning): .+ \[[a-z0-9-]+\]$")
+
+
+def _diagnostics(result: Result) -> str:
+    """What a run reported: its diagnostics on stdout, and any located ones on stderr (a broken ghdigest.yml's)."""
+    located = [line for line in result.stderr.splitlines() if _LOCATED.match(line)]
+    return result.stdout + "".join(f"{line}\n" for line in located)
+
+
+def _expected_exit(expected: str) -> int:
+    lines = expected.splitlines()
+    if any(line.startswith("ghdigest.yml:") and ": error: " in line for line in lines):
+        return 2  # ghdigest cannot run without its settings
+    return 1 if any(": error: " in line for line in lines) else 0
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` but the build cache, with its bytes (links as where they point)."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if name.startswith(".ghdigest/") or name == ".ghdigest":
+            continue
+        if path.is_symlink():
+            found[name] = b"-> " + os.fsencode(os.readlink(path))
+        elif path.is_file():
+            found[name] = path.read_bytes()
+    return found
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_each_bad_input_gets_its_exact_located_diagnostics(
     case: Path, tmp_path: Path, cli: Cli, update_golden: bool
@@ -32,12 +65,31 @@ def test_each_bad_input_gets_its_exact_located_diagnostics(
     result = cli("validate", cwd=root)
     expected_file = case / "expected.txt"
     if update_golden:
-        expected_file.write_text(result.stdout, encoding="utf-8")
+        expected_file.write_text(_diagnostics(result), encoding="utf-8")
     expected = expected_file.read_text(encoding="utf-8")
-    assert result.stdout == expected
-    has_errors = any(": error: " in line for line in expected.splitlines())
-    assert result.exit_code == (1 if has_errors else 0)
+    assert _diagnostics(result) == expected
+    assert all(_LOCATED.match(line) for line in expected.splitlines()), "every diagnostic is located"
+    assert result.exit_code == _expected_exit(expected)
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_each_bad_input_stops_the_build_with_nothing_written(case: Path, tmp_path: Path, cli: Cli) -> None:
+    """The same diagnostics, the same exit code; no output folder, and nothing in the repository changed."""
+    root = _copy_case(case, tmp_path / "work")
+    before = _tree(root)
+    result = cli("build", cwd=root)
+    expected = (case / "expected.txt").read_text(encoding="utf-8")
+    failing = _expected_exit(expected) != 0
+    assert result.exit_code == _expected_exit(expected)
+    assert "Traceback" not in result.stderr
+    reported = result.stderr if failing else ""
+    for line in expected.splitlines() if failing else ():
+        assert line in reported
+    if failing:
+        assert _tree(root) == before
+        assert not (root / "dist").exists()
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == [root.name]  # nothing beside the repository
 
 
 def test_the_example_content_is_clean(cli: Cli, example_repo: Path) -> None:

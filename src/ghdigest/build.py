@@ -187,12 +187,17 @@ def build(
     is the same as without it, byte for byte. A build of one ``week`` does not use it.
     """
     cache = open_cache(config) if use_cache else None
+    # The repository's own templates are checked as validate checks them: a broken one is an
+    # error located in its file, reported with the content's, and nothing is written.
+    template_problems = markdown.check_templates(config.templates_dir, config.settings.templates.strip("/"))
     try:
         content = check_content(config, cache)
-    except ContentError:
+        if any(problem.is_error for problem in template_problems):
+            raise ContentError(content.diagnostics)
+    except ContentError as exc:
         if cache is not None:
             cache.save()  # what was learnt about the files that are fine still holds
-        raise
+        raise ContentError([*exc.diagnostics, *template_problems]) from None
     target = out_dir if out_dir is not None else config.output_dir
     if week is not None:
         files = render_site(content, week)
@@ -203,7 +208,7 @@ def build(
     if cache is not None:
         cache.save()
     weeks = tuple(sorted(name.removesuffix(".md") for name in names if _is_week_page(name)))
-    warnings = content.diagnostics
+    warnings = (*content.diagnostics, *template_problems)
     if week is None and locations(config, ()) is None:
         warnings = (*warnings, _no_site_url(config))
     return BuildResult(target, tuple(names), tuple(changed), weeks, warnings)

@@ -30,6 +30,36 @@ from ghdigest.yamlio import DocumentError, YamlDocument, parse_bytes, read_limit
 DIGESTS_FOLDER = "digests"
 YAML_SUFFIXES = (".yml", ".yaml")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: Device names Windows reserves, with any extension: no file there can have them.
+_RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+)
+#: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they make text
+#: show in another order than it is stored, so a title can read as something it is not.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_CONTROL_BYTES = re.compile(b"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def _report_bidi_controls(value: Any, path: list[str | int], out: _Collector) -> None:
+    """An error at each text of ``value`` (an entry's data) holding a bidirectional control character."""
+    if isinstance(value, str):
+        found = _BIDI_CONTROLS.search(value)
+        if found:
+            out.error(
+                path,
+                "bidi-control",
+                f"{schema.field_name(tuple(path))}: holds the bidirectional control character "
+                f"U+{ord(found.group()):04X}, which shows text in another order than it is written; remove it "
+                "(right-to-left letters need no control characters)",
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _report_bidi_controls(item, [*path, str(key)], out)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _report_bidi_controls(item, [*path, index], out)
+
+
 #: Statuses whose entries appear in a digest.
 SHOWN_STATUSES = frozenset({"selected", "published"})
 
@@ -415,6 +445,15 @@ def _load_entry(
             f"file name '{_printable_name(key)}{Path(display).suffix}' must start with a letter or digit "
             "and hold only letters, digits, '.', '-' and '_'",
         )
+    elif key.split(".", 1)[0].upper() in _RESERVED_NAMES:
+        out.error(
+            [],
+            "reserved-file-name",
+            f"file name '{key}{Path(display).suffix}' is reserved on Windows ({key.split('.', 1)[0].upper()} is a "
+            "device there): a checkout on Windows cannot create it; rename the file",
+        )
+    if _BIDI_CONTROL_BYTES.search(raw):
+        _report_bidi_controls(document.data, [], out)
     issues = schema.validate("entry", document.data)
     for issue in issues:
         out.error(issue.path, issue.code, issue.message, at_key=issue.at_key)

@@ -135,6 +135,10 @@ def url_problem(url: str) -> str | None:
         return f"URL {url!r} must start with http:// or https://"
     if _WHITE_SPACE.search(url):
         return f"URL {url!r} contains white space"
+    if parts.username is not None or parts.password is not None:
+        # Shown without them: a password is not repeated in a log for everyone to read.
+        hidden = parts._replace(netloc=f"***@{parts.netloc.rpartition('@')[2]}").geturl()
+        return f"URL {hidden!r} holds a user name or password, which the digest would publish; remove them"
     host = parts.hostname or ""
     if not host:
         return f"URL {url!r} has no host"

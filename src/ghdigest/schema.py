@@ -92,11 +92,21 @@ class SchemaIssue:
     at_key: bool = False
 
 
-def _field_name(path: tuple[str | int, ...]) -> str:
+def field_name(path: tuple[str | int, ...]) -> str:
+    """A JSON path as messages show it: ``images[2].src``."""
     text = ""
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
     return text
+
+
+def _json_word(value: Any) -> str:
+    """``value`` as a message shows it: null, true and false as the file spells them, anything else as repr."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    return repr(value)
 
 
 def _type_name(value: Any) -> str:
@@ -143,7 +153,7 @@ def _leaf_errors(error: ValidationError) -> list[ValidationError]:
 
 def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
     path = tuple(error.absolute_path)
-    name = _field_name(path)
+    name = field_name(path)
     prefix = f"{name}: " if name else ""
     # jsonschema types these as "maybe unset"; a raised error always has them set.
     kind, value, instance = str(error.validator), cast(Any, error.validator_value), cast(Any, error.instance)
@@ -160,12 +170,13 @@ def _issues(error: ValidationError) -> Iterator[SchemaIssue]:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(known)}"
             yield SchemaIssue(
-                (*path, key), "unknown-field", f"unknown field '{_field_name((*path, key))}'{hint}", at_key=True
+                (*path, key), "unknown-field", f"unknown field '{field_name((*path, key))}'{hint}", at_key=True
             )
     elif kind == "enum":
         choices = ", ".join(str(choice) for choice in value)
         code = "unknown-kind" if path and path[-1] == "kind" else "invalid-value"
-        yield SchemaIssue(path, code, f"{prefix}{instance!r} is not allowed; expected one of: {choices}")
+        shown = _json_word(instance)
+        yield SchemaIssue(path, code, f"{prefix}{shown} is not allowed; expected one of: {choices}")
     elif kind == "type":
         expected = " or ".join(_EXPECTED.get(t, t) for t in ([value] if isinstance(value, str) else value))
         yield SchemaIssue(path, "wrong-type", f"{prefix}expected {expected}, found {_type_name(instance)}")
