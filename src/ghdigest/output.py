@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -293,7 +294,28 @@ class PreparedTree:
                 changed.append(name)
         except OSError as exc:
             raise OutputError(f"cannot write {self._tree.shown(exc.filename)}: {exc.strerror or exc}") from exc
+        if not self._tree.staged:
+            _remove_abandoned_temporaries({os.path.dirname(os.path.join(folder, name)) for name in self._files})
         return changed
+
+
+#: The temporary files write() makes: ``.<name>.<process>.<n>.tmp``.
+_OUR_TEMPORARY = re.compile(r"^\..+\.\d+\.\d+\.tmp$")
+
+
+def _remove_abandoned_temporaries(folders: set[str]) -> None:
+    """Delete the temporary files of runs killed while writing into ``folders``, once they are a minute old.
+
+    A run writing into the same folder now has younger ones, which are left alone.
+    """
+    limit = time.time() - _STAGE_GRACE_SECONDS
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                if entry.name.startswith(".") and _OUR_TEMPORARY.match(entry.name):
+                    with contextlib.suppress(OSError):
+                        if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < limit:
+                            os.unlink(entry.path)
 
 
 def _write_new(target: str, data: bytes, made: set[str]) -> None:
