@@ -249,7 +249,7 @@ def _render_week_slice(shared: _Writing, start: int, end: int) -> tuple[output.P
 
 def _write_week_slice(shared: _Writing, prepared: output.PreparedTree) -> list[_Written]:
     changed = prepared.write()
-    return [(changed, _stats(prepared.folder, prepared.names) if shared[-1] else {})]
+    return [(changed, _files(prepared.folder, prepared.names, {}) if shared[-1] else {})]
 
 
 def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tuple[list[str], list[str]]:
@@ -304,13 +304,15 @@ def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tup
     # The index shows each week's title and counts and each entry's id, kind and heading, so an
     # edit to a summary leaves it alone; the feeds hold the newest weeks only, so an edit to an
     # older week leaves them alone.
-    listed = [
-        (plan.week.id, digest_hashes[plan.week.id], [(e.key, ids[e.key], e.kind, e.heading, e.section.id) for e in m])
-        for plan, m in ((plan, [e for section in plan.sections for e in section.entries]) for plan in full_plan.weeks)
-    ]
+    def listed() -> list[Any]:
+        return [
+            (w.week.id, digest_hashes[w.week.id], [(e.key, ids[e.key], e.kind, e.heading, e.section.id) for e in m])
+            for w, m in ((w, [e for section in w.sections for e in section.entries]) for w in full_plan.weeks)
+        ]
+
     site_parts: dict[str, tuple[str, Callable[[], dict[str, str]]]] = {
         "index": (
-            fingerprint([shared, listed]) if cache is not None else "",
+            fingerprint([shared, listed()]) if cache is not None else "",
             lambda: _index_files(env, full_plan, ids, where),
         ),
         "feeds": (
@@ -362,7 +364,6 @@ def _write_site(content: Content, target: Path, cache: BuildCache | None) -> tup
     stats: dict[str, list[int] | None] = {}
     for _, week_stats in written:
         stats.update(week_stats)
-    stats.update(_stats(target, site_files))
     record = {
         "weeks": {
             w: {"print": week_prints[w], "files": verified.get(w) or _files(target, kept[w], stats)} for w in kept
@@ -384,11 +385,6 @@ def _reusable(record: Any, expected: str, target: Path) -> bool:
         and isinstance(record.get("files"), dict)
         and unchanged_files(target, record["files"])
     )
-
-
-def _stats(target: Path, names: Iterable[str]) -> dict[str, list[int] | None]:
-    folder = str(target)
-    return {name: stat_record(os.path.join(folder, name)) for name in names}
 
 
 def _files(target: Path, names: Iterable[str], known: Mapping[str, list[int] | None]) -> dict[str, list[int] | None]:
