@@ -41,7 +41,7 @@ _BIDI_CONTROL_BYTES = re.compile(b"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def _report_bidi_controls(value: Any, path: list[str | int], out: _Collector) -> None:
-    """An error at each text of ``value`` (an entry's data) holding a bidirectional control character."""
+    """An error at each text of ``value`` (an entry's or a week's data) holding a bidirectional control character."""
     if isinstance(value, str):
         found = _BIDI_CONTROLS.search(value)
         if found:
@@ -294,7 +294,7 @@ def _read_raw(path: Path, display: str, config: Config, sink: list[Diagnostic]) 
         sink.append(Diagnostic(Location(display), Severity.ERROR, "not-a-file", "not a regular file"))
         return None
     try:
-        return read_limited(path, display)
+        return read_limited(path, display, config.settings.max_file_bytes)
     except DocumentError as exc:
         sink.append(exc.diagnostic)
         return None
@@ -623,6 +623,8 @@ def _load_digests(
         if raw is None or document is None:
             continue
         out = _Collector(document, sink)
+        if _BIDI_CONTROL_BYTES.search(raw):  # a week's intro is shown as prominently as a title
+            _report_bidi_controls(document.data, [], out)
         try:
             week = config.parse_week(path.stem)
         except WeekError as exc:

@@ -62,6 +62,8 @@ WeekId = Annotated[str, StringConstraints(pattern=WEEK_ID_PATTERN)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=HTTP_URL_PATTERN)]
 Slug = Annotated[str, StringConstraints(max_length=64, pattern=SLUG_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+#: A JSON Schema ``integer``: 12.0 is 12, 12.5 and "12" are not.
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 LocalizedText = Annotated[NonEmpty | dict[str, NonEmpty], AfterValidator(_language_keys)]
 UniqueTexts = Annotated[
     list[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]], AfterValidator(_no_duplicates)
@@ -105,7 +107,7 @@ Timestamp = Annotated[str, StringConstraints(pattern=RFC3339_PATTERN)]
 class IssueComment(_Model):
     """A comment on a mirrored issue."""
 
-    id: Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
+    id: Annotated[WholeNumber, Field(ge=1)]
     author: Annotated[str, StringConstraints(min_length=1)] | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
@@ -115,7 +117,7 @@ class IssueComment(_Model):
 class IssueRef(_Model):
     """The GitHub issue an entry mirrors."""
 
-    number: Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
+    number: Annotated[WholeNumber, Field(ge=1)]
     url: HttpUrl | None = None
     state: Literal["open", "closed"] | None = None
     updated_at: Timestamp | None = None
@@ -194,8 +196,8 @@ class HostRule(_Model):
     """What the link checker does for one host, from ``links.hosts`` in ``ghdigest.yml``."""
 
     exclude: bool = False
-    accept: Annotated[list[Annotated[int, Field(ge=100, le=999)]], AfterValidator(_no_duplicates)] = []
-    concurrency: Annotated[int, Field(ge=1, le=256)] | None = None
+    accept: Annotated[list[Annotated[WholeNumber, Field(ge=100, le=999)]], AfterValidator(_no_duplicates)] = []
+    concurrency: Annotated[WholeNumber, Field(ge=1, le=256)] | None = None
     spacing: Annotated[float, Field(ge=0, le=600)] | None = None
 
 
@@ -217,16 +219,16 @@ class LinkSettings(_Model):
     """How ``ghdigest check-links`` checks links, from the ``links`` block of ``ghdigest.yml``."""
 
     timeout: Annotated[float, Field(gt=0, le=600)] = 20
-    max_concurrency: Annotated[int, Field(ge=1, le=1024)] = 64
-    host_concurrency: Annotated[int, Field(ge=1, le=256)] = 4
+    max_concurrency: Annotated[WholeNumber, Field(ge=1, le=1024)] = 64
+    host_concurrency: Annotated[WholeNumber, Field(ge=1, le=256)] = 4
     host_spacing: Annotated[float, Field(ge=0, le=600)] = 0.1
-    max_redirects: Annotated[int, Field(ge=0, le=50)] = 10
+    max_redirects: Annotated[WholeNumber, Field(ge=0, le=50)] = 10
     retry_wait: Annotated[float, Field(ge=0, le=3600)] = 30
     user_agent: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^[ -~]+$")] | None = None
     base_url: HttpUrl | None = None
     cache: NonEmpty = ".ghdigest/links.json"
     cache_hours: Annotated[float, Field(ge=0, le=87600)] = 168
-    min_streak: Annotated[int, Field(ge=1, le=1000)] = 1
+    min_streak: Annotated[WholeNumber, Field(ge=1, le=1000)] = 1
     exclude: Annotated[list[NonEmpty], AfterValidator(_no_duplicates)] = []
     hosts: dict[HostPattern, HostRule] = {}
     arxiv: ArxivLookup = ArxivLookup()
@@ -264,6 +266,7 @@ class Settings(_Model):
     cms: CmsSettings = CmsSettings()
     templates: NonEmpty = "templates"
     output: NonEmpty = "dist"
+    max_file_bytes: Annotated[WholeNumber, Field(ge=1024, le=100_000_000)] = 1_000_000
 
 
 def localized(text: str | dict[str, str] | None, language: str) -> str | None:
