@@ -28,6 +28,7 @@ from ghdigest.intake import (
 from ghdigest.yamlio import load_document
 
 from .conftest import PROJECT_ROOT
+from .test_mentions import live_mentions
 
 FIXTURES = Path(__file__).resolve().parent / "intake"
 CASES = sorted(FIXTURES.glob("*.md"))
@@ -853,6 +854,10 @@ TRICKY_LINES = [
     "\t### tab",
     "- item",
     "1. first",
+    "thanks @alice and @org/ml-team",
+    "&#64;bob, a `@code` span, mail a.b@example.org",
+    "@\u200bcarol, written with a zero-width space",
+    "[a post](https://medium.com/@author) ](@team)",
 ]
 BLOCK_LINES = st.one_of(st.sampled_from(TRICKY_LINES), st.text(_CHARS, max_size=40).filter(_plain_text))
 BLOCKS = st.lists(BLOCK_LINES, min_size=1, max_size=10).map(lambda lines: clean_block("\n".join(lines))).filter(bool)
@@ -938,6 +943,7 @@ def test_every_ready_entry_reads_back_unchanged(fields: dict[str, Any]) -> None:
     assert result.fields == fields
     assert result.marker == "0001-x"
     assert result.problems == ()
+    assert live_mentions(rendered.body) == [], "an issue ghdigest writes notifies no one"
 
 
 STRUCTURE = st.sampled_from(

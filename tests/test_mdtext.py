@@ -149,6 +149,14 @@ def test_escaped_backticks_are_not_code() -> None:
     assert "<b>" not in rendered
 
 
+def test_a_backslash_inside_code_escapes_nothing_so_html_after_it_is_still_escaped() -> None:
+    # "\``" closes no one-backtick span (inside code a backslash is literal; the run is two long), so
+    # the opening backtick is text and the tag is raw HTML, which must not reach the page.
+    rendered = _rendered(sanitize_markdown("`<img src=x onerror=alert(1)>\\``"))
+    assert "<img" not in rendered
+    assert _rendered(sanitize_markdown("`<b>\\`")) == "<p><code>&lt;b&gt;\\</code></p>\n"
+
+
 @pytest.mark.parametrize(
     "source", ["Setext heading\n---", "Setext heading\n===", "> # quoted", "- # listed", "1. # numbered"]
 )

@@ -17,10 +17,11 @@ from ghdigest.build import release_feeds, render_site
 from ghdigest.config import load_config
 from ghdigest.content import check_content
 from ghdigest.github import RestClient, WriteOutcomeUnknown, web_url_from
-from ghdigest.publish import BODY_LIMIT, _Publisher, cut_notice, download_url, neutralise_mentions, staging_name
+from ghdigest.mentions import neutralise_mentions
+from ghdigest.publish import BODY_LIMIT, _Publisher, cut_notice, download_url, staging_name
 from tests.conftest import TOKEN, write_files
 from tests.github_stub import Fault, GitHubStub, StubRepo
-from tests.test_release_text import live_mentions
+from tests.test_mentions import live_mentions
 
 WEEK = "2020-W38"
 TAG = "digest-2020-W38"

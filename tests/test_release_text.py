@@ -1,137 +1,14 @@
-"""The release text as pure functions: mentions neutralised, long bodies cut at an entry boundary, tags checked."""
+"""The release text as pure functions: long bodies cut at an entry boundary, tags checked (mentions: test_mentions)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from markdown_it import MarkdownIt
 
 from ghdigest.config import git_tag_problem
 from ghdigest.github import web_url_from
-from ghdigest.publish import (
-    BODY_LIMIT,
-    count_mentions,
-    cut_body,
-    cut_notice,
-    download_url,
-    github_length,
-    neutralise_mentions,
-)
+from ghdigest.publish import BODY_LIMIT, cut_body, cut_notice, download_url, github_length
 
-ZWSP = "\u200b"
 URL = "https://github.com/octo/papers/releases/download/digest-2020-W38/2020-W38.md"
-
-# GitHub's own patterns (html-pipeline's MentionFilter and TeamMentionFilter), applied to each text node of the
-# rendered HTML outside links and code; \W is ASCII, as in Ruby.
-_USER_MENTION = re.compile(r"(?:^|[^A-Za-z0-9_])@[a-z0-9][a-z0-9-]*", re.IGNORECASE)
-
-
-def live_mentions(markdown: str) -> list[str]:
-    """The mentions GitHub would notify for ``markdown``: text nodes outside links and code, as rendered."""
-    found: list[str] = []
-    for token in MarkdownIt("commonmark").parse(markdown):
-        if token.type != "inline" or not token.children:
-            continue
-        in_link, text = 0, ""
-        for child in token.children:
-            if child.type == "link_open":
-                in_link += 1
-            elif child.type == "link_close":
-                in_link -= 1
-            if child.type == "text" and not in_link:
-                text += child.content  # adjacent text tokens are one text node in the HTML
-                continue
-            if child.type == "softbreak" and not in_link:
-                text += "\n"
-                continue
-            found += [m.group().lstrip() for m in _USER_MENTION.finditer(text)]
-            text = ""
-        found += [m.group().lstrip() for m in _USER_MENTION.finditer(text)]
-    return found
-
-
-def rendered_text(markdown: str) -> str:
-    """What a reader sees: the rendered HTML with tags removed and zero-width spaces dropped."""
-    html = MarkdownIt("commonmark").render(markdown)
-    return re.sub(r"<[^>]+>", "", html).replace(ZWSP, "")
-
-
-# --------------------------------------------------------------------------- mentions
-
-MENTIONS = [
-    ("@alice found it", "@\u200balice found it"),
-    ("thanks to @org/ml-team.", "thanks to @\u200borg/ml-team."),
-    ("(@bob)", "(@\u200bbob)"),
-    ("**@carol**", "**@\u200bcarol**"),
-    ("_@dave_ wrote", "_@\u200bdave_ wrote"),
-    ("a`x`@erin", "a`x`@\u200berin"),
-    ("\\@frank", "\\@\u200bfrank"),
-    ("&#64;grace and &#x40;heidi", "&#64;\u200bgrace and &#x40;\u200bheidi"),
-    ("line one\n@ivan on line two", "line one\n@\u200bivan on line two"),
-    ("Found by <Judy @judy>", "Found by <Judy @\u200bjudy>"),  # not an HTML tag: "@judy" is no attribute name
-    ("a <b and @mallory>c", "a <b and @\u200bmallory>c"),
-    ("a.@niaj, a+@olivia, x_@peggy.co1", "a.@\u200bniaj, a+@\u200bolivia, x_@\u200bpeggy.co1"),  # no e-mail domain
-    ("日本語@rupert です", "日本語@\u200brupert です"),  # ASCII word characters only keep an "@" inert
-    ("Text\n[r]: /x/@sybil", "Text\n[r]: /x/@\u200bsybil"),  # not a definition: it cannot interrupt a paragraph
-]
-KEPT = [
-    "mail alice@example.com or first.last+tag@example.org",
-    "`@inline code`",
-    "``a ` @double``",
-    "```\n@fenced\n```",
-    "~~~python\n@decorator\ndef f(): ...\n~~~",
-    "Text.\n\n    @indented_code\n",
-    "[a post](https://medium.com/@author/post-123)",
-    "<https://twitter.com/@handle>",
-    "see https://medium.com/@author/post and www.example.com/@x",
-    "an @ alone, @-dash, @_under, 2@3",
-    "e-mail addresses GitHub links: first_@example.com, a+@example.org, x-@mail.example.net, a.@b.io.",
-    "[a page](https://en.wikipedia.org/wiki/Foo_(bar)/@baz)",
-    "[r]: /users/@me\n",
-    "<a href='https://medium.com/@x' title=\"@y\">post</a>",
-    "~~~ info`with`backticks\n@decorator\n~~~",
-]
-
-
-@pytest.mark.parametrize(("source", "expected"), MENTIONS)
-def test_mentions_get_a_zero_width_space_after_the_at_sign(source: str, expected: str) -> None:
-    assert neutralise_mentions(source) == expected
-    assert live_mentions(source), "the case must be a live mention to begin with"
-    assert live_mentions(neutralise_mentions(source)) == []
-    assert rendered_text(neutralise_mentions(source)) == rendered_text(source)
-    assert count_mentions(source) == expected.count(ZWSP)
-
-
-@pytest.mark.parametrize("source", KEPT)
-def test_code_links_urls_and_email_addresses_are_left_alone(source: str) -> None:
-    assert neutralise_mentions(source) == source
-    assert count_mentions(source) == 0
-
-
-def test_list_continuation_is_text_but_indented_code_is_code() -> None:
-    source = "- item\n\n    @alice continues the item\n\nParagraph.\n\n    @code stays\n"
-    result = neutralise_mentions(source)
-    assert "@\u200balice" in result
-    assert "    @code stays" in result
-    assert live_mentions(result) == []
-
-
-def test_a_code_span_never_runs_across_a_blank_line() -> None:
-    source = "an open ` tick\n\n@alice after it ` closed"
-    assert live_mentions(neutralise_mentions(source)) == []
-
-
-def test_hostile_backticks_are_read_as_commonmark_does() -> None:
-    runs = " ".join("`" * n for n in range(1, 3000))  # no run closes another: all of it is text
-    assert neutralise_mentions(runs + " @alice") == runs + " @\u200balice"
-    assert neutralise_mentions("`` @a ` @b ``") == "`` @a ` @b ``"
-
-
-def test_neutralising_twice_changes_nothing_more() -> None:
-    once = neutralise_mentions("@a @b/c `@d` e@f")
-    assert neutralise_mentions(once) == once
-
 
 # --------------------------------------------------------------------------- length and cut
 

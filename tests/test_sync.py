@@ -19,6 +19,7 @@ from ghdigest.sync import STATE_FILE, sync
 from ghdigest.yamlio import parse_document
 from tests.conftest import CONFIG, TOKEN, write_files
 from tests.github_stub import Fault, GitHubStub, StubRepo
+from tests.test_mentions import live_mentions
 
 
 def paper_body(n: int, *, summary: str | None = None) -> str:
@@ -338,6 +339,32 @@ def test_push_writes_a_local_edit_back_to_its_issue(
     assert data_of(root, path.name)["issue"]["updated_at"] == issue["updated_at"]
     assert run_sync().exit_code == 0
     assert "A sharper method that" in data_of(root, path.name)["summary"]
+
+
+def test_push_opens_issues_that_mention_no_one_and_reads_them_back_as_written(
+    papers: StubRepo, root: Path, run_sync: Callable[..., Result]
+) -> None:
+    entry = (
+        "kind: paper\nstatus: inbox\nheadline: Found by @alice\n"
+        "summary: |-\n  Thanks to @alice and @org/ml-team; see https://medium.com/@author/post,\n"
+        "  mail a.b@example.org, and `@code`. A literal @\u200bzwsp stays.\n"
+        "notes:\n  '@bob': Asked by @carol.\n"
+    )
+    write_files(root, {"issues/mentions.yml": entry})
+
+    result = run_sync("--push")
+
+    assert result.exit_code == 0, result.stderr
+    (issue,) = papers.issues.values()
+    assert live_mentions(issue["body"]) == [], issue["body"]
+    assert "https://medium.com/@author/post" in issue["body"], "a link keeps working"
+    before = (root / "issues" / "mentions.yml").read_text(encoding="utf-8")
+    assert run_sync().exit_code == 0
+    assert (root / "issues" / "mentions.yml").read_text(encoding="utf-8") == before, "reading back changes nothing"
+    data = data_of(root, "mentions.yml")
+    assert "Thanks to @alice and @org/ml-team" in data["summary"]
+    assert "A literal @\u200bzwsp stays." in data["summary"]
+    assert data["notes"] == {"@bob": "Asked by @carol."}
 
 
 def test_push_needs_a_token(papers: StubRepo, root: Path, cli: Callable[..., Result], stub: GitHubStub) -> None:

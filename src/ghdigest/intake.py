@@ -42,6 +42,7 @@ from typing import Any, Final, Literal
 from urllib.parse import unquote
 
 from ghdigest.identifiers import arxiv_id, looks_like_arxiv
+from ghdigest.mentions import decode_mentions, encode_mentions
 from ghdigest.models import (
     HTTP_URL_PATTERN,
     KINDS,
@@ -512,7 +513,8 @@ def _starts_section(line: str, any_heading: bool) -> bool:
 
 
 def _encode(value: str, any_heading: bool) -> str:
-    lines = value.split("\n")
+    # An issue ghdigest opens or edits must not notify whoever an entry's text names.
+    lines = encode_mentions(value).split("\n")
     flags, fence = _scan_fences(lines)
     for index, line in enumerate(lines):
         if not flags[index] and _starts_section(line.lstrip(" "), any_heading):
@@ -530,6 +532,11 @@ _ESCAPED_HEADING = re.compile(r"^ +###", re.MULTILINE)
 
 def _decode(block: str, any_heading: bool) -> str | None:
     """An answer (plain text) as written, or None when it is empty or ``_No response_``."""
+    answer = _decode_structure(block, any_heading)
+    return None if answer is None else decode_mentions(answer)
+
+
+def _decode_structure(block: str, any_heading: bool) -> str | None:
     text = _trim_block(block)
     if not text or text == NO_RESPONSE:
         return None
@@ -564,6 +571,7 @@ def _without_edge_breaks(text: str) -> str | None:
 
 def _heading_line(key: str) -> str:
     """A ``### key`` heading that reads back as a note called ``key``."""
+    key = encode_mentions(key)
     if _without_closing(key) != key or _form_field_name(key) is not None:
         return f"### {key} #"  # a closing sequence: CommonMark drops it, and it is never a form label
     return f"### {key}"
@@ -1126,7 +1134,7 @@ class _Section:
     @property
     def key(self) -> str:
         """The notes key: the heading, or PREAMBLE_KEY for text under no (or an empty) heading."""
-        return self.heading or PREAMBLE_KEY
+        return decode_mentions(self.heading) if self.heading else PREAMBLE_KEY
 
 
 _MARKER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")

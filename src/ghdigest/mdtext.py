@@ -54,19 +54,14 @@ def _escape_html(segment: str) -> str:
     return "".join(out)
 
 
-def _code_spans(paragraph: str) -> list[tuple[int, int]]:
+def code_spans(paragraph: str) -> list[tuple[int, int]]:
     """Start and end of each code span, as CommonMark finds them, in linear time.
 
     Left to right, a run of n backticks opens a span that the next run of exactly n closes;
-    a run with no such closer is literal text.
+    a run with no such closer is literal text. Outside a span a backslash escapes the backtick
+    after it; inside one it is literal, so "`a\\``" holds no span (its closer would be two backticks).
     """
-    runs: list[tuple[int, int]] = []
-    for match in _BACKTICKS.finditer(paragraph):
-        start, length = match.start(), len(match.group())
-        if start > 0 and paragraph[start - 1] == "\\" and (start < 2 or paragraph[start - 2] != "\\"):
-            start, length = start + 1, length - 1  # an escaped backtick is text
-        if length:
-            runs.append((start, length))
+    runs = [(match.start(), len(match.group())) for match in _BACKTICKS.finditer(paragraph)]
     by_length: dict[int, list[int]] = {}
     for index, (_, length) in enumerate(runs):
         by_length.setdefault(length, []).append(index)
@@ -76,7 +71,13 @@ def _code_spans(paragraph: str) -> list[tuple[int, int]]:
     for index, (start, length) in enumerate(runs):
         if start < position:
             continue  # inside the previous span
-        candidates = by_length[length]
+        before = paragraph[position:start]
+        backslashes = len(before) - len(before.rstrip("\\"))
+        if backslashes % 2:
+            start, length = start + 1, length - 1  # an escaped backtick is text; the rest may open a span
+        candidates = by_length.get(length)
+        if not candidates:
+            continue
         while cursor[length] < len(candidates) and candidates[cursor[length]] <= index:
             cursor[length] += 1
         if cursor[length] < len(candidates):
@@ -88,7 +89,7 @@ def _code_spans(paragraph: str) -> list[tuple[int, int]]:
 
 def _sanitize_paragraph(paragraph: str) -> str:
     pieces, position = [], 0
-    for start, end in _code_spans(paragraph):
+    for start, end in code_spans(paragraph):
         pieces.append(_escape_html(paragraph[position:start]))
         pieces.append(paragraph[start:end])
         position = end

@@ -30,7 +30,7 @@ import datetime as dt
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
@@ -46,7 +46,7 @@ from ghdigest.github import (
     ReleaseExists,
     WriteOutcomeUnknown,
 )
-from ghdigest.mdtext import _code_spans  # sanitize_markdown's reading of code spans: CommonMark's, linear
+from ghdigest.mentions import closes_fence, count_mentions, fence_opening, neutralise_mentions
 from ghdigest.models import Language
 from ghdigest.plan import choose_week, plan_digests
 from ghdigest.render.feed import ATOM_FILE, JSON_FEED_FILE, RSS_FILE
@@ -64,153 +64,6 @@ FEED_TYPES = {
 _ATTEMPTS = 3
 #: Longest pause GitHub may ask for between writes before release gives up, in seconds.
 _MAX_WRITE_WAIT = 300.0
-_ZERO_WIDTH_SPACE = "\u200b"
-
-
-# --------------------------------------------------------------------------- mentions
-
-
-# A mention as GitHub finds one in the rendered text: "@" (or an entity that renders as "@") at the
-# start of a text node or after a character that is not an ASCII word character, then a letter or
-# digit (@user, @org/team). "_" counts as a boundary here because "_@user_" renders as emphasis,
-# whose text starts with "@user". "name@example.com" is not a mention, and neither is an address
-# GitHub links as an e-mail address (GFM: a local part of letters, digits and "._+-", then a domain
-# with a dot that ends in a letter), such as "first_@example.com" or "a+@example.com".
-_EMAIL_DOMAIN = r"@[A-Za-z0-9_-]*(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)+(?<=[A-Za-z])(?![A-Za-z0-9_-]|\.[A-Za-z0-9])"
-_MENTION = (
-    r"(?<![A-Za-z0-9])(?:(?<![._+-])|(?!" + _EMAIL_DOMAIN + r"))"
-    r"(?:@|&\#0*64;|&\#[xX]0*40;|&commat;)(?=[A-Za-z0-9])"
-)
-# Scanned left to right over text outside code; only the last alternative is changed, every other
-# one is kept as it is. Every alternative consumes what it matches, so a scan is linear.
-_INLINE = re.compile(
-    r"""
-      \\[!-?\[-`{-~]                                  # a backslash escape ("\@" is not one: it still renders "@")
-    | <[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>         # an autolink
-    | (?P<tag><[A-Za-z/!?][^<>\n]{0,500}>)            # perhaps an HTML tag (a template may write one): checked below
-    | \]\(\s*(?:<[^<>\n]*>|(?:[^\s()\\]|\\.|\([^\s()]*\))*)  # a link destination, balanced parentheses and all
-    | (?:https?://|www\.)[^\s<]*                      # a bare URL, which GitHub links as it is
-    | (?P<mention>"""
-    + _MENTION
-    + r""")
-    """,
-    re.VERBOSE,
-)
-# What CommonMark reads as raw HTML: an open or closing tag, a comment, a processing instruction, a declaration.
-_HTML_TAG = re.compile(
-    r"""
-      <[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*/?>
-    | </[A-Za-z][A-Za-z0-9-]*\s*>
-    | <!--.*-->
-    | <\?.*\?>
-    | <![A-Za-z][^>]*>
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n)")
-# Link reference definitions at the start of a paragraph ("[1]: https://medium.com/@x 'title'"): they render as nothing.
-_DEFINITIONS = re.compile(
-    r"""(?:[ ]{0,3}\[[^\]\n]{1,999}\]:[ \t]*(?:<[^<>\n]*>|[^\s<]\S*)"""
-    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*(?:\n|$))+"""
-)
-# A backtick fence's info string has no backtick; a tilde fence's may.
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?![^`]*`)|~{3,})")
-_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
-_LIST_ITEM = re.compile(r"^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
-
-
-def _indent(line: str) -> int:
-    """Columns of leading white space (a tab reaches the next multiple of four)."""
-    return len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
-
-
-def _closes(line: str, fence: str) -> bool:
-    """Whether ``line`` closes a code block opened by ``fence``."""
-    found = _FENCE_CLOSE.match(line)
-    return found is not None and found.group(1)[0] == fence[0] and len(found.group(1)) >= len(fence)
-
-
-def _code_or_text(markdown: str) -> Iterator[tuple[bool, str]]:
-    """``markdown`` in consecutive runs of ``(is_code, text)``: fenced or indented code blocks, and the rest."""
-    run: list[str] = []
-    run_is_code = False
-    fence: str | None = None  # the fence of the code block we are in
-    indented = False  # inside an indented code block
-    previous_blank = True
-    in_list = False  # the last block began with a list item: lines indented under it continue it
-    for line in markdown.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        blank = not body.strip()
-        opening = _FENCE_OPEN.match(body) if fence is None else None
-        if fence is not None:
-            is_code = True
-            if _closes(body, fence):
-                fence = None
-        elif opening:
-            fence, is_code, indented = opening.group(1), True, False
-        elif indented and (blank or _indent(body) >= 4):
-            is_code = True  # an indented code block goes on, across blank lines too
-        elif not blank and _indent(body) >= 4 and previous_blank and not in_list:
-            is_code = indented = True
-        else:
-            is_code = indented = False
-            if not blank and _indent(body) < 4:
-                in_list = _LIST_ITEM.match(body) is not None or (in_list and not previous_blank)
-        if is_code != run_is_code and run:
-            yield run_is_code, "".join(run)
-            run = []
-        run_is_code = is_code
-        run.append(line)
-        previous_blank = blank
-    if run:
-        yield run_is_code, "".join(run)
-
-
-def _pieces(markdown: str) -> Iterator[tuple[bool, str]]:
-    """``markdown`` in consecutive runs of ``(is_code, text)``, code being code blocks and code spans."""
-    for is_code, text in _code_or_text(markdown):
-        if is_code:
-            yield True, text
-            continue
-        for paragraph in _PARAGRAPH_BREAK.split(text):  # a code span never runs across a blank line
-            definitions = _DEFINITIONS.match(paragraph)
-            if definitions:
-                yield True, definitions.group()
-                paragraph = paragraph[definitions.end() :]
-            position = 0
-            for start, end in _code_spans(paragraph):
-                yield False, paragraph[position:start]
-                yield True, paragraph[start:end]
-                position = end
-            yield False, paragraph[position:]
-
-
-def _inline_replacement(match: re.Match[str]) -> str:
-    if match.group("mention"):
-        return match.group(0) + _ZERO_WIDTH_SPACE
-    tag = match.group("tag")
-    if tag and not _HTML_TAG.fullmatch(tag):
-        return "<" + _neutralise_inline(tag[1:])  # "<Ann @ann>" is text, and so is the mention in it
-    return match.group(0)
-
-
-def _neutralise_inline(text: str) -> str:
-    return _INLINE.sub(_inline_replacement, text)
-
-
-def neutralise_mentions(markdown: str) -> str:
-    """Markdown that renders as the same text but mentions no one: a zero-width space follows each "@" of a mention.
-
-    ``@user`` and ``@org/team`` outside code get U+200B ZERO WIDTH SPACE after the "@": GitHub
-    shows the text unchanged and neither links nor notifies anyone. Code spans and blocks, link
-    destinations, autolinks, bare URLs and e-mail addresses are left as they are.
-    """
-    return "".join(text if is_code else _neutralise_inline(text) for is_code, text in _pieces(markdown))
-
-
-def count_mentions(markdown: str) -> int:
-    """How many mentions :func:`neutralise_mentions` neutralises in ``markdown``."""
-    return neutralise_mentions(markdown).count(_ZERO_WIDTH_SPACE) - markdown.count(_ZERO_WIDTH_SPACE)
 
 
 # --------------------------------------------------------------------------- body length
@@ -240,9 +93,8 @@ def _open_fence(markdown: str) -> str | None:
     fence: str | None = None
     for line in markdown.splitlines():
         if fence is None:
-            opening = _FENCE_OPEN.match(line)
-            fence = opening.group(1) if opening else None
-        elif _closes(line, fence):
+            fence = fence_opening(line)
+        elif closes_fence(line, fence):
             fence = None
     return fence
 
@@ -268,7 +120,7 @@ def cut_body(markdown: str, asset_name: str, url: str, language: Language = "en"
     for index, line in enumerate(lines):
         body = line.rstrip("\r\n")
         if fence is not None:
-            if _closes(body, fence):
+            if closes_fence(body, fence):
                 fence = None
         else:
             if index > 0:
@@ -277,8 +129,7 @@ def cut_body(markdown: str, asset_name: str, url: str, language: Language = "en"
                     paragraphs.append(index)
                 if _HEADING.match(body) and not after_heading:
                     headings.append(index)  # never right under a heading, which would be left empty
-            opening = _FENCE_OPEN.match(body)
-            fence = opening.group(1) if opening else None
+            fence = fence_opening(body)
             if body.strip():
                 after_heading = _HEADING.match(body) is not None
         lengths.append(lengths[-1] + github_length(line))
