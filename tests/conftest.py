@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from ghdigest.cli import main
 from tests.github_stub import GitHubStub, StubRepo
@@ -16,6 +19,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 MINIMAL_CONFIG = "title: Test Digest\n"
+
+# Property tests keep their own max_examples, so CI's budget is the local one. In CI (CI=true)
+# examples are derived from each test, so a run on the same code tries the same inputs, and a
+# failure prints the blob that replays it: CI keeps no example database. Locally they are random.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,  # shared runners are slow and uneven: a slow example is not a failing one
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -87,7 +87,9 @@ def doi(url_or_id: str) -> str | None:
         # doi.org links percent-encode DOIs such as 10.1016/S0140-6736(20)30183-5; the DOI is the decoded text.
         candidate = unquote(parts.path).lstrip("/")
     candidate = candidate.rstrip("/")  # a trailing slash is the link's, not the DOI's
-    return candidate.lower() if _DOI.match(candidate) else None
+    # fullmatch, not match: ``$`` also matches before a final line break, and a link ending in
+    # %0A would give a DOI (and an id) ending in one, which ``doi:`` text of it does not read back as.
+    return candidate.lower() if _DOI.fullmatch(candidate) else None
 
 
 def normalized_url(url: str) -> str:
@@ -114,7 +116,9 @@ def canonical_id(url: str) -> str:
         comparable = normalized_url(url)
     except ValueError:  # not a parsable URL (url_problem reports it); hash it as written
         comparable = url.strip()
-    digest = hashlib.sha256(comparable.encode("utf-8")).hexdigest()
+    # surrogatepass: text from a command-line argument or JSON may hold a lone surrogate
+    # (\ud800), which strict UTF-8 cannot encode; it still gets an id rather than a crash.
+    digest = hashlib.sha256(comparable.encode("utf-8", "surrogatepass")).hexdigest()
     return f"url:{digest[:16]}"
 
 

@@ -14,14 +14,15 @@ import io
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLFutureWarning, YAMLWarning
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from ghdigest import fastyaml
@@ -61,6 +62,19 @@ def _yaml(typ: str, *, pure: bool = False) -> YAML:
     yaml.Constructor = _SafeConstructor if typ == "safe" else _RoundTripConstructor
     yaml.allow_duplicate_keys = False
     return yaml
+
+
+@contextlib.contextmanager
+def _without_ruamel_warnings() -> Iterator[None]:
+    """Silence ruamel.yaml's warnings while it reads a file.
+
+    It warns about legal but odd YAML (an anchor name used twice), and Python prints that on
+    stderr with ruamel's own source lines: a file is accepted or gets a located diagnostic instead.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", YAMLWarning)
+        warnings.simplefilter("ignore", YAMLFutureWarning)
+        yield
 
 
 #: Deeper nesting than this is refused: no content file needs it, and it guards the recursion.
@@ -107,7 +121,8 @@ class YamlDocument:
     def _round_trip_tree(self) -> Any:
         if self._tree is None:
             try:
-                self._tree = _yaml("rt", pure=True).load(self.text)
+                with _without_ruamel_warnings():
+                    self._tree = _yaml("rt", pure=True).load(self.text)
             except Exception:  # positions are a courtesy: a file the fast parser read may still puzzle this one
                 self._tree = {}
         return self._tree
@@ -177,12 +192,13 @@ def parse_document(text: str, display_path: str, *, exact: bool = False) -> Yaml
     if fast is not None:
         return YamlDocument(display_path, text, fast[0])
     try:
-        try:
-            documents = list(_yaml("safe").load_all(text))
-        except MarkedYAMLError:
-            # Describe the error with the pure-Python parser: the C parser's messages and marks
-            # differ, and a diagnostic should read the same on every installation.
-            documents = list(_yaml("safe", pure=True).load_all(text))
+        with _without_ruamel_warnings():
+            try:
+                documents = list(_yaml("safe").load_all(text))
+            except MarkedYAMLError:
+                # Describe the error with the pure-Python parser: the C parser's messages and marks
+                # differ, and a diagnostic should read the same on every installation.
+                documents = list(_yaml("safe", pure=True).load_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and (
