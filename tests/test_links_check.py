@@ -300,3 +300,45 @@ def test_host_gate_pause_holds_the_next_start(fake_time: FakeTime) -> None:
     assert starts[0] == 100.0
     assert starts[1] >= 130.0
     assert starts[2] == starts[1]  # the pause is over; no spacing was asked for
+
+
+# --- public addresses only --------------------------------------------------------------------
+
+
+def test_public_only_asks_no_private_address_by_name_or_number(tmp_path: Path, link_server: LinkServer) -> None:
+    # "intranet.example" resolves to the server's loopback address, as a stranger's DNS name could.
+    links = [link_server.url("/ok/by-number"), f"http://intranet.example:{link_server.port}/ok/by-name"]
+    report = _check(tmp_path, links, fast_settings(public_only=True), resolve={"intranet.example": "127.0.0.1"})
+    reasons = {checked.link.written: checked.outcome.reason for checked in report.links}
+    assert [checked.outcome.verdict for checked in report.links] == [Verdict.UNKNOWN, Verdict.UNKNOWN]
+    assert reasons[links[0]] == "not asked: 127.0.0.1 is not a public address (public addresses only)"
+    assert reasons[links[1]].startswith("not asked: intranet.example leads only to addresses that are not public")
+    assert link_server.requests == [], "nothing reached the private address"
+    # Without the setting the same links are asked as usual.
+    report = _check(tmp_path, links, resolve={"intranet.example": "127.0.0.1"})
+    assert report.count(Verdict.OK) == 2
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.251", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:8.8.8.8", True),
+        ("not an address", False),
+    ],
+)
+def test_which_addresses_are_public(address: str, public: bool) -> None:
+    assert links_http._public(address) is public

@@ -180,3 +180,19 @@ def test_help_explains_the_verdicts_and_exit_codes(cli: Cli) -> None:
     text = " ".join(result.stdout.split())
     for words in ("ok:", "broken:", "unknown:", "Exit codes: 0 nothing broken, 1 broken links", "2 could not run"):
         assert words in text
+
+
+def test_public_only_by_option_or_setting_leaves_private_addresses_unasked(
+    cli: Cli, tmp_path: Path, link_server: LinkServer
+) -> None:
+    _doc(tmp_path, [f"<{link_server.url('/ok/a')}>"])
+    by_option = cli("check-links", "links.md", "--no-cache", "--public-only", *FAST, cwd=tmp_path)
+    assert by_option.exit_code == 0, by_option.stderr
+    assert "0 ok, 0 broken, 1 unknown" in by_option.stderr
+    assert "127.0.0.1 is not a public address" in by_option.stdout + by_option.stderr
+    write_files(tmp_path, {"ghdigest.yml": "title: T\nlinks:\n  public_only: true\n", "issues/.keep": ""})
+    by_setting = cli("check-links", "links.md", "--no-cache", *FAST, cwd=tmp_path)
+    assert "0 ok, 0 broken, 1 unknown" in by_setting.stderr
+    overridden = cli("check-links", "links.md", "--no-cache", "--any-address", *FAST, cwd=tmp_path)
+    assert "1 ok, 0 broken, 0 unknown" in overridden.stderr
+    assert len(link_server.requests) == 1, "only the run that allowed any address asked"

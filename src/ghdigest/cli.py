@@ -767,6 +767,12 @@ def _link_settings(config: Config | None, overrides: dict[str, Any]) -> LinkSett
 )
 @click.option("--user-agent", default=None, metavar="TEXT", help="User-Agent header of every request.")
 @click.option(
+    "--public-only/--any-address",
+    default=None,
+    help="Ask only public addresses: links to loopback, private or link-local ones (127.0.0.1, 10.x, "
+    "169.254.169.254) are 'unknown', not asked (default: 'links.public_only', off). For links from pull requests.",
+)
+@click.option(
     "--arxiv-api",
     metavar="URL",
     default=None,
@@ -810,6 +816,7 @@ def check_links_command(
     host_spacing: float | None,
     retry_wait: float | None,
     user_agent: str | None,
+    public_only: bool | None,
     arxiv_api: str | None,
     arxiv_lookup: bool | None,
     doi_api: str | None,
@@ -865,6 +872,7 @@ def check_links_command(
         "host_spacing": host_spacing,
         "retry_wait": retry_wait,
         "user_agent": user_agent,
+        "public_only": public_only,
         "min_streak": min_streak,
         "arxiv": {
             k: v for k, v in {"api": arxiv_api, "lookup": True if arxiv_api else arxiv_lookup}.items() if v is not None

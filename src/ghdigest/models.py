@@ -224,6 +224,7 @@ class LinkSettings(_Model):
     host_spacing: Annotated[float, Field(ge=0, le=600)] = 0.1
     max_redirects: Annotated[WholeNumber, Field(ge=0, le=50)] = 10
     retry_wait: Annotated[float, Field(ge=0, le=3600)] = 30
+    public_only: bool = False
     user_agent: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^[ -~]+$")] | None = None
     base_url: HttpUrl | None = None
     cache: NonEmpty = ".ghdigest/links.json"

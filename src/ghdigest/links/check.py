@@ -229,6 +229,7 @@ class _Run:
             arxiv_api=settings.arxiv.api if settings.arxiv.lookup else None,
             doi_api=settings.doi.api if settings.doi.lookup else None,
             resolve=self.request.resolve,
+            public_only=settings.public_only,
         )
 
     def with_streak(self, key: str, outcome: Outcome) -> Outcome:

@@ -15,6 +15,8 @@ import asyncio
 import collections
 import contextlib
 import datetime as dt
+import errno
+import ipaddress
 import json
 import socket
 import time
@@ -72,22 +74,49 @@ class RemoteSettings:
     """The handle API's address (the DOI is appended); None checks DOI links as plain links."""
     resolve: Mapping[str, str] = field(default_factory=dict)
     """Host name → IP address, used instead of DNS for those names (tests, benchmarks); "" for no such host."""
+    public_only: bool = False
+    """Ask only public addresses: a link to a loopback, private or link-local one is 'unknown', not asked."""
 
 
 class _NoSuchHost(OSError):
     """The host name does not exist (NXDOMAIN), as opposed to DNS being unreachable."""
 
 
+class _NotPublic(OSError):
+    """The host name leads only to addresses that are not public, and only public ones may be asked."""
+
+
+def _public(address: str) -> bool:
+    """Whether ``address`` (an IP address, perhaps with an IPv6 zone) is on the public Internet."""
+    try:
+        ip = ipaddress.ip_address(address.partition("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return ip.is_global and not ip.is_multicast
+
+
 class _Resolver(aiohttp.resolver.ThreadedResolver):
-    """The system resolver, with fixed answers for some names and NXDOMAIN told apart."""
+    """The system resolver, with fixed answers for some names and NXDOMAIN told apart.
+
+    With ``public_only``, only public addresses are handed to the connector, so a name that a
+    stranger points at 127.0.0.1 or a cloud's metadata address is never connected to: the check
+    is on the very addresses used, not on an earlier lookup a name could answer differently.
+    Names in ``trusted`` (the proxies) are exempt.
+    """
 
     _MISSING = frozenset(
         code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code is not None
     )
 
-    def __init__(self, overrides: Mapping[str, str]) -> None:
+    def __init__(
+        self, overrides: Mapping[str, str], *, public_only: bool = False, trusted: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self._overrides = {name.lower(): address for name, address in overrides.items()}
+        self._public_only = public_only
+        self._trusted = trusted
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -102,6 +131,12 @@ class _Resolver(aiohttp.resolver.ThreadedResolver):
             if exc.errno in self._MISSING:
                 raise _NoSuchHost(exc.errno, f"no such host {host!r}") from None
             raise
+        if self._public_only and host.lower() not in self._trusted:
+            public = [result for result in results if _public(result["host"])]
+            if not public:
+                addresses = ", ".join(sorted({result["host"] for result in results}))
+                raise _NotPublic(errno.EACCES, f"{host} leads only to addresses that are not public ({addresses})")
+            results = public
         return [{**result, "hostname": host} for result in results]
 
 
@@ -226,6 +261,8 @@ def _failure_outcome(exc: BaseException, timeout: float) -> _Failure:
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
         return _Failure(Outcome(Verdict.UNKNOWN, f"no answer within {timeout:g} s (timeout)"))
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        if isinstance(exc.os_error, _NotPublic):
+            return _Failure(Outcome(Verdict.UNKNOWN, f"not asked: {exc.os_error.strerror} (public addresses only)"))
         if isinstance(exc.os_error, _NoSuchHost):
             host = exc.host
             return _Failure(Outcome(Verdict.BROKEN, f"host {host!r} does not exist", dns_failure=True))
@@ -268,12 +305,13 @@ class RemoteChecker:
             for scheme, proxy in urllib.request.getproxies_environment().items()
         }
         self._proxy_for: dict[tuple[str, str], str | None] = {}
+        self._trusted = self._trusted_hosts()
 
     async def __aenter__(self) -> RemoteChecker:
         connector = aiohttp.TCPConnector(
             limit=self.settings.max_concurrency,
             limit_per_host=0,  # the host gates do this, with spacing and pauses besides
-            resolver=_Resolver(self.settings.resolve),
+            resolver=_Resolver(self.settings.resolve, public_only=self.settings.public_only, trusted=self._trusted),
             ttl_dns_cache=600,
         )
         self._session = aiohttp.ClientSession(
@@ -288,6 +326,29 @@ class RemoteChecker:
             trust_env=False,
         )
         return self
+
+    def _trusted_hosts(self) -> frozenset[str]:
+        """The proxies' hosts, which the machine's environment names: asked whatever their address.
+
+        Not the arXiv and DOI APIs: ghdigest.yml names those, and a pull request can change it.
+        """
+        hosts = set()
+        for proxy in self._proxies.values():
+            with contextlib.suppress(ValueError):
+                hosts.add((urlsplit(proxy).hostname or "").lower())
+        return frozenset(hosts - {""})
+
+    def _not_public(self, target: URL) -> str | None:
+        """Why ``target`` may not be asked: an IP address that is not public (names are checked as resolved)."""
+        host = (target.host or "").strip("[]")
+        # An address is refused even through a proxy: the proxy would ask it on its own network.
+        if not self.settings.public_only or host.lower() in self._trusted:
+            return None
+        try:
+            ipaddress.ip_address(host.partition("%")[0])
+        except ValueError:
+            return None  # a name: _Resolver checks the addresses it leads to
+        return None if _public(host) else f"not asked: {host} is not a public address (public addresses only)"
 
     def _proxy(self, url: URL) -> str | None:
         """The proxy ``HTTP(S)_PROXY`` names for ``url``, unless ``NO_PROXY`` exempts its host."""
@@ -318,6 +379,9 @@ class RemoteChecker:
             target = URL(url)
         except (ValueError, TypeError) as exc:
             return _Failure(Outcome(Verdict.BROKEN, f"malformed URL: {exc}"))
+        refused = self._not_public(target)
+        if refused is not None:
+            return _Failure(Outcome(Verdict.UNKNOWN, refused))
         async with gate.turn(self._global, urgent=urgent):
             try:
                 async with self._session.request(
