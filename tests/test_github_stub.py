@@ -110,6 +110,18 @@ def test_single_page_has_no_link_and_per_page_defaults_to_30_capped_at_100(stub:
     assert "Link" not in get(stub, "/repos/octo/papers/issues?labels=nothing-has-this").headers
 
 
+def test_a_lowered_page_size_cap_pages_a_small_repository(stub: GitHubStub, repo: StubRepo, gh: Github) -> None:
+    for index in range(12):
+        repo.add_issue(f"Paper {index}")
+    stub.world.max_per_page = 5
+
+    first = get(stub, "/repos/octo/papers/issues?per_page=100")
+
+    assert len(first.json()) == 5
+    assert 'page=3>; rel="last"' in first.headers["Link"]
+    assert len(list(gh.get_repo("octo/papers").get_issues())) == 12
+
+
 def test_pygithub_total_count_reads_the_last_link(repo: StubRepo, gh: Github) -> None:
     for index in range(250):
         repo.add_issue(f"Paper {index}")
@@ -518,6 +530,34 @@ def test_slow_fault_delays_the_answer(stub: GitHubStub, repo: StubRepo) -> None:
 
     assert response.status_code == 200
     assert time.monotonic() - started >= 0.1
+
+
+def test_timeout_fault_answers_nothing_and_acts_only_after(stub: GitHubStub, repo: StubRepo) -> None:
+    number = repo.add_issue("Before")
+    edit = {"url": f"{stub.base_url}/repos/octo/papers/issues/{number}", "headers": AUTH, "timeout": 0.1}
+    stub.inject(Fault(kind="timeout", delay=0.3, method="PATCH"))
+    with pytest.raises(requests.ReadTimeout):
+        requests.patch(**edit, json={"title": "Never"})
+    stub.inject(Fault(kind="timeout", delay=0.3, method="PATCH", after=True))
+    with pytest.raises(requests.ReadTimeout):
+        requests.patch(**edit, json={"title": "After"})
+
+    assert repo.issues[number]["title"] == "After"
+    assert [(r.method, r.status) for r in stub.requests] == [("PATCH", 0), ("PATCH", 0)]
+    with pytest.raises(ValueError, match="delay"):
+        Fault(kind="timeout")
+
+
+def test_secondary_limit_fault_can_show_the_budget_spent_until_a_reset(stub: GitHubStub, repo: StubRepo) -> None:
+    stub.inject(Fault(status=403, reset_after=30))
+
+    refused = get(stub, "/repos/octo/papers")
+
+    assert refused.json()["message"].startswith("You have exceeded a secondary rate limit")
+    assert "retry-after" not in refused.headers
+    assert (refused.headers["x-ratelimit-remaining"], refused.headers["x-ratelimit-used"]) == ("0", "5000")
+    assert time.time() + 28 <= int(refused.headers["x-ratelimit-reset"]) <= time.time() + 30
+    assert get(stub, "/repos/octo/papers").headers["x-ratelimit-remaining"] != "0"
 
 
 def test_truncated_fault_sends_half_a_body(stub: GitHubStub, repo: StubRepo, gh: Github) -> None:

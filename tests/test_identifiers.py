@@ -338,3 +338,22 @@ def test_unusable_urls_get_a_message(url: str) -> None:
     message = url_problem(url)
     assert isinstance(message, str)
     assert repr(url) in message  # the message names the offending link
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:s3cret-pass@example.org/private",
+        "http://user:s3cret-pass@host:bad/x",
+        "ftp://user:s3cret-pass@example.org/",
+        "http://user:s3cret-pass@ho st.org",
+        "http://user:s3cret-pass@[::1",
+        "https://user:s3cret-pass@exa_mple",
+        "https://user:s3cret-pass@/x",
+    ],
+)
+def test_a_url_problem_never_repeats_the_password(url: str) -> None:
+    problem = url_problem(url)
+    assert problem is not None
+    assert "s3cret" not in problem
+    assert "***@" in problem

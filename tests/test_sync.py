@@ -494,3 +494,17 @@ def test_credentials_written_into_the_api_url_are_never_shown(root: Path) -> Non
     client.close()
     assert "cannot reach GitHub at http://127.0.0.1:9" in str(caught.value)
     assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize("api_url", ["ftp://127.0.0.1:9/", "http://127.0.0.1:port", "127.0.0.1:9", "http:///x"])
+def test_an_unusable_api_address_is_a_usage_error_that_names_the_setting(
+    root: Path, cli: Callable[..., Result], api_url: str
+) -> None:
+    by_option = cli("sync", str(root), "--repo", "octo/papers", "--api-url", api_url, env={"GITHUB_TOKEN": TOKEN})
+    by_environment = cli(
+        "sync", str(root), "--repo", "octo/papers", env={"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": api_url}
+    )
+    assert (by_option.exit_code, by_environment.exit_code) == (2, 2)
+    assert "--api-url must be an http or https address with a host" in by_option.stderr
+    assert "GITHUB_API_URL must be an http or https address with a host" in by_environment.stderr
+    assert "unexpected" not in by_option.stderr + by_environment.stderr

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 import click
 
@@ -32,6 +33,7 @@ from ghdigest.errors import (
     OutputError,
     Severity,
     one_line_message,
+    redact,
     sorted_diagnostics,
 )
 from ghdigest.forms import issue_forms
@@ -112,8 +114,17 @@ def _summary(diagnostics: list[Diagnostic]) -> str:
 
 
 def _fail(message: str, code: int) -> click.exceptions.Exit:
-    click.echo(f"ghdigest: error: {message}", err=True)
+    click.echo(f"ghdigest: error: {_hide_token(message)}", err=True)
     return click.exceptions.Exit(code)
+
+
+def _hide_token(text: str) -> str:
+    """``text`` without the token of GITHUB_TOKEN or GH_TOKEN: the last guard for messages and tracebacks.
+
+    Whatever an error says can come from anywhere (a library's message, a value a server sent back),
+    and this is where it reaches a CI log.
+    """
+    return redact(text, (os.environ.get("GITHUB_TOKEN"), os.environ.get("GH_TOKEN")))
 
 
 def handle_errors(command: F) -> F:
@@ -142,7 +153,7 @@ def handle_errors(command: F) -> F:
             raise
         except Exception as exc:  # the promise: a short message, never a bare traceback
             if ctx.find_root().params.get("debug"):
-                traceback.print_exc()
+                click.echo(_hide_token(traceback.format_exc()), err=True, nl=False)
             raise _fail(
                 f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)", EXIT_CANNOT_RUN
             ) from None
@@ -165,6 +176,25 @@ API_URL_OPTION = click.option(
     default=None,
     help="GitHub API base (default: $GITHUB_API_URL, else https://api.github.com).",
 )
+
+
+def _api_base(option: str | None) -> str:
+    """The API base from ``--api-url``, else $GITHUB_API_URL, else GitHub's; a usage error unless it is http(s)."""
+    from ghdigest.github import api_url_from
+
+    url = api_url_from(option)
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # an unreadable port or IPv6 address
+        usable = False
+    if not usable:
+        given = "--api-url" if option else "GITHUB_API_URL"
+        shown = _hide_token(identifiers.without_user_info(url))  # the token may be anywhere in it
+        raise click.UsageError(
+            f"{given} must be an http or https address with a host, such as https://api.github.com; got {shown!r}"
+        )
+    return url
 
 
 def format_option(text_help: str, json_help: str) -> Callable[[F], F]:
@@ -360,7 +390,7 @@ def sync_command(
 
     Exit codes: 0 synced, 1 conflicts, 2 could not run.
     """
-    from ghdigest.github import RestClient, api_url_from, token_from
+    from ghdigest.github import RestClient, token_from
     from ghdigest.sync import sync
 
     config = _config(root)
@@ -372,7 +402,7 @@ def sync_command(
     token = token_from()
     if push and not dry_run and token is None:
         raise _fail("--push writes issues and needs a token: set GITHUB_TOKEN or GH_TOKEN", EXIT_CANNOT_RUN)
-    client = RestClient(repo, api_url_from(api_url), token)
+    client = RestClient(repo, _api_base(api_url), token)
     progress = _PageProgress()
     try:
         report = sync(config, client, dry_run=dry_run, push=push, full=full, progress=progress)
@@ -472,7 +502,7 @@ def release_command(
 
     Exit codes: 0 released (or already up to date), 1 content problems, 2 could not run.
     """
-    from ghdigest.github import RestClient, api_url_from, token_from, web_url_from
+    from ghdigest.github import RestClient, token_from, web_url_from
     from ghdigest.publish import release
 
     config = _config(root)
@@ -489,7 +519,7 @@ def release_command(
     token = token_from()
     if not dry_run and token is None:
         raise _fail("release writes to GitHub and needs a token: set GITHUB_TOKEN or GH_TOKEN", EXIT_CANNOT_RUN)
-    base = api_url_from(api_url)
+    base = _api_base(api_url)
     client = RestClient(repo, base, token)
     try:
         report = release(

@@ -14,8 +14,14 @@ Library code raises these; only the command line turns them into messages and ex
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+#: What a secret (the GitHub token) is replaced with wherever text may repeat it.
+REDACTED = "***"
+#: Shorter values are not hidden: no GitHub token is that short, and hiding "ab" would garble every message.
+_MIN_SECRET_LENGTH = 8
 
 
 class Severity(str, enum.Enum):
@@ -68,6 +74,14 @@ def one_line_message(message: str) -> str:
     return "".join(
         ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in message
     )
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every occurrence of each secret, in any letter case (host names are lowered), as ``***``."""
+    wanted = sorted({s for s in secrets if s and len(s) >= _MIN_SECRET_LENGTH}, key=len, reverse=True)
+    if not wanted:
+        return text
+    return re.sub("|".join(re.escape(secret) for secret in wanted), REDACTED, text, flags=re.IGNORECASE)
 
 
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

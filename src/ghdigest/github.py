@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from urllib.parse import quote, urlsplit
@@ -29,7 +31,7 @@ import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass
 
-from ghdigest.errors import GhdigestError
+from ghdigest.errors import REDACTED, GhdigestError, redact
 
 DEFAULT_API_URL = "https://api.github.com"
 #: Longest wait for a rate limit to reset before giving up, in seconds.
@@ -37,6 +39,16 @@ DEFAULT_MAX_RATE_LIMIT_WAIT = 900
 DEFAULT_TIMEOUT = 30
 _RETRIED_METHODS = frozenset({"GET", "HEAD", "PATCH", "DELETE"})
 _TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
+#: The loggers of the HTTP libraries underneath. They log addresses, status lines and answers that a
+#: server chose, which may repeat the token; PyGithub prints its own (INFO and up) on stderr.
+_LIBRARY_LOGGERS = (
+    "github.GithubRetry",
+    "github.Requester",
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.response",
+    "urllib3.util.retry",
+)
 
 
 class GitHubError(GhdigestError):
@@ -178,13 +190,25 @@ def _refusal(body: str) -> str:
     return f"{message}: {'; '.join(reasons)}" if reasons else message
 
 
-def _unknown_or_limited(status: int, headers: Mapping[str, Any], message: str, what: str) -> GitHubError | None:
+def _unknown_or_limited(
+    status: int, headers: Mapping[str, Any], message: str, what: str, secondary_wait: float = 60.0
+) -> GitHubError | None:
     """For a write: RateLimited when GitHub asked to wait, WriteOutcomeUnknown when it may have acted, else None."""
     if status in (403, 429) and "retry-after" in headers:
         # Refused, not carried out: safe to send again once the wait is over.
         wait = float(headers["retry-after"]) if str(headers["retry-after"]).isdigit() else 60.0
         return RateLimited(f"GitHub asked to wait {wait:g} s before {what}", wait)
-    if status >= 500 or status == 429 or (status == 403 and "rate limit" in message.lower()):
+    if status == 429 or (status == 403 and "rate limit" in message.lower()):
+        # A rate limit that names no wait is a refusal all the same, and sending again at once only
+        # prolongs it: wait until x-ratelimit-reset when the budget shows spent, else as long as
+        # GitHub asks for a secondary limit (a minute).
+        reset = str(headers.get("x-ratelimit-reset", ""))
+        if str(headers.get("x-ratelimit-remaining")) == "0" and reset.isdigit():
+            wait = max(int(reset) - time.time(), 0.0)
+        else:
+            wait = secondary_wait
+        return RateLimited(f"GitHub's rate limit asks to wait {wait:.0f} s before {what}", wait)
+    if status >= 500:
         return WriteOutcomeUnknown(f"GitHub answered {status} to {what}")
     return None
 
@@ -233,9 +257,33 @@ def _message(body: str) -> str:
     return str(message)[:300] if message else ""
 
 
-@dataclass
+class _Redacting(logging.Filter):
+    """Hides the token in the records of a library's logger, before any handler prints or keeps them."""
+
+    def __init__(self, hide: Callable[[str], str]) -> None:
+        super().__init__()
+        self.hide = hide
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's to report, not a reason to fail a request
+            return True
+        hidden = self.hide(message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        return True
+
+
+@dataclass(repr=False)
 class RestClient:
-    """GitHub's REST API through PyGithub, for one repository."""
+    """GitHub's REST API through PyGithub, for one repository.
+
+    Nothing a server sends back reaches the rest of ghdigest with the token in it: answers, error
+    messages and the libraries' log records are searched for it (a proxy or a broken server may
+    repeat the Authorization header), and the client's repr shows neither the token nor a password
+    written into the API address.
+    """
 
     repo: str
     api_url: str = DEFAULT_API_URL
@@ -245,10 +293,20 @@ class RestClient:
     retries: int = 5
     #: Pause before a write that follows another write, in seconds (PyGithub's default is 1 s).
     seconds_between_writes: float = 0.2
+    #: Wait after a secondary rate limit that names no time, in seconds (GitHub asks for at least a minute).
+    secondary_rate_wait: float = 60.0
     requests_made: int = 0
     _github: Github = field(init=False, repr=False)
     _retry: GithubRetry = field(init=False, repr=False)
     _upload_connections: dict[tuple[str, str, int | None], Any] = field(init=False, repr=False, default_factory=dict)
+    _log_filter: _Redacting | None = field(init=False, repr=False, default=None)
+
+    def __repr__(self) -> str:
+        try:
+            api_url = self._shown_api
+        except ValueError:  # an unreadable port: the address may hold anything, a password included
+            api_url = "(malformed)"
+        return f"RestClient(repo={self.repo!r}, api_url={api_url!r}, token={REDACTED if self.token else None})"
 
     def __post_init__(self) -> None:
         self._retry = retry = GithubRetry(
@@ -258,7 +316,7 @@ class RestClient:
             status_forcelist=list(_TRANSIENT_STATUSES),
             allowed_methods=_RETRIED_METHODS,
             max_rate_limit_wait=self.max_rate_limit_wait,
-            secondary_rate_wait=60,
+            secondary_rate_wait=self.secondary_rate_wait,
         )
         self._github = Github(
             base_url=self.api_url,
@@ -272,6 +330,10 @@ class RestClient:
             seconds_between_requests=None,
             seconds_between_writes=self.seconds_between_writes or None,
         )
+        if self._secrets:  # until close(): the filters go with the client
+            self._log_filter = _Redacting(self._redact)
+            for name in _LIBRARY_LOGGERS:
+                logging.getLogger(name).addFilter(self._log_filter)
 
     def close(self) -> None:
         """Release the connections."""
@@ -279,6 +341,22 @@ class RestClient:
             connection.close()
         self._upload_connections.clear()
         self._github.close()
+        if self._log_filter is not None:
+            for name in _LIBRARY_LOGGERS:
+                logging.getLogger(name).removeFilter(self._log_filter)
+            self._log_filter = None
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        """The token, and a password written into the API address (PyGithub never sends it, but it is one)."""
+        try:
+            password = urlsplit(self.api_url).password
+        except ValueError:
+            password = None
+        return tuple(secret for secret in (self.token, password) if secret)
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secrets) if self._secrets else text
 
     @property
     def _base(self) -> str:
@@ -295,7 +373,9 @@ class RestClient:
         self.requests_made += 1
         requester = self._github.requester
         try:
-            return requester.requestJson(verb, url, dict(params) if params else None, dict(headers or {}), body)
+            status, answer_headers, answer = requester.requestJson(
+                verb, url, dict(params) if params else None, dict(headers or {}), body
+            )
         except GithubException as exc:  # rate limit that would take too long to wait out
             data = exc.data if isinstance(exc.data, dict) else {}
             raise GitHubError(self._explain(exc.status, str(data.get("message") or "")[:300], verb)) from None
@@ -308,7 +388,15 @@ class RestClient:
                 raise WriteOutcomeUnknown(f"no answer from GitHub to {verb} {self._shown(url)}") from None
             raise GitHubError(f"cannot reach GitHub at {self._shown_api}: {type(exc).__name__}") from None
         except RuntimeError as exc:  # PyGithub refuses redirects to another host or scheme
-            raise GitHubError(f"GitHub answered {verb} {self._shown(url)} with an unusable redirect: {exc}") from None
+            raise GitHubError(
+                self._redact(f"GitHub answered {verb} {self._shown(url)} with an unusable redirect: {exc}")
+            ) from None
+        if self._secrets:
+            # An answer that repeats the token (a proxy echoing the request, a hostile server) must not
+            # carry it into messages, the sync state (ETags) or the files written from it.
+            answer = self._redact(answer)
+            answer_headers = {name: self._redact(str(value)) for name, value in answer_headers.items()}
+        return status, answer_headers, answer
 
     @property
     def _shown_api(self) -> str:
@@ -321,6 +409,7 @@ class RestClient:
         return urlsplit(url).path or url
 
     def _explain(self, status: int, message: str, verb: str, permission: str = "issues: write") -> str:
+        message = self._redact(message)
         said = f" ({message})" if message else ""
         if status == 401:
             return f"GitHub refused the token{said}: set GITHUB_TOKEN or GH_TOKEN to a valid token"
@@ -402,7 +491,7 @@ class RestClient:
         status, headers, text = self._request("POST", url, body={"title": title, "body": body, "labels": labels})
         if status == 201:
             return _created(text, "creating an issue")
-        unknown = _unknown_or_limited(status, headers, _message(text), "creating issues")
+        unknown = _unknown_or_limited(status, headers, _message(text), "creating issues", self.secondary_rate_wait)
         if unknown is not None:
             raise unknown
         raise GitHubError(self._explain(status, _message(text), "POST"))
@@ -468,7 +557,7 @@ class RestClient:
         status, headers, text = self._request("POST", url, body=dict(fields))
         if status == 201:
             return _created(text, "creating a release")
-        unknown = _unknown_or_limited(status, headers, _message(text), "creating a release")
+        unknown = _unknown_or_limited(status, headers, _message(text), "creating a release", self.secondary_rate_wait)
         if unknown is not None:
             raise unknown
         if status == 422 and any(e.get("code") == "already_exists" for e in _validation_errors(text)):
@@ -565,7 +654,9 @@ class RestClient:
             status = exc.status
             body = json.dumps(exc.data) if isinstance(exc.data, dict) else ""
             response_headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
-            unknown = _unknown_or_limited(status, response_headers, _message(body), f"uploading {name}")
+            unknown = _unknown_or_limited(
+                status, response_headers, _message(body), f"uploading {name}", self.secondary_rate_wait
+            )
             if unknown is not None:
                 raise unknown from None
             if status == 422 and any(e.get("code") == "already_exists" for e in _validation_errors(body)):
@@ -576,7 +667,10 @@ class RestClient:
         except (requests.exceptions.RequestException, OSError):
             raise WriteOutcomeUnknown(f"no answer from GitHub to uploading {name}") from None
         except (AssertionError, RuntimeError) as exc:  # PyGithub's own refusal of the address
-            raise GitHubError(f"cannot upload {name} to {self._shown(target)}: {exc}") from None
+            raise GitHubError(self._redact(f"cannot upload {name} to {self._shown(target)}: {exc}")) from None
         if not isinstance(created, dict):
             raise WriteOutcomeUnknown(f"GitHub's answer to uploading {name} was not an asset")
+        if self._secrets:  # as _request does for every other answer
+            redacted: dict[str, Any] = json.loads(self._redact(json.dumps(created)))
+            return redacted
         return created

@@ -125,41 +125,49 @@ def canonical_id(url: str) -> str:
 # Letters, digits and inner hyphens, and underscores, which DNS names may hold and browsers open.
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _WHITE_SPACE = re.compile(r"\s")  # for text, \s is exactly what str.isspace calls white space
+# The user name and password of a URL: from after "//" to the last "@" before the path. Without
+# "//" there is none ("mailto:someone@example.com").
+_USER_INFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)[^/?#]*@")
+
+
+def without_user_info(url: str) -> str:
+    """``url`` with its user name and password, if any, shown as ``***``; even a URL urlsplit refuses."""
+    return _USER_INFO.sub(r"\1***@", url, count=1)
 
 
 @functools.lru_cache(maxsize=4096)  # content checks ask about each link more than once
 def url_problem(url: str) -> str | None:
-    """Why ``url`` is not a usable absolute http(s) link, or None when it is."""
+    """Why ``url`` is not a usable absolute http(s) link, or None when it is; a password is never repeated."""
+    # A password is not repeated in a log for everyone to read, whatever else is wrong with the URL.
+    shown = without_user_info(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        return f"malformed URL {url!r}: {exc}"
+        return f"malformed URL {shown!r}: {exc}"  # urlsplit's messages name the port, never the user part
     if parts.scheme not in ("http", "https"):
-        return f"URL {url!r} must start with http:// or https://"
+        return f"URL {shown!r} must start with http:// or https://"
     if _WHITE_SPACE.search(url):
-        return f"URL {url!r} contains white space"
+        return f"URL {shown!r} contains white space"
     if parts.username is not None or parts.password is not None:
-        # Shown without them: a password is not repeated in a log for everyone to read.
-        hidden = parts._replace(netloc=f"***@{parts.netloc.rpartition('@')[2]}").geturl()
-        return f"URL {hidden!r} holds a user name or password, which the digest would publish; remove them"
+        return f"URL {shown!r} holds a user name or password, which the digest would publish; remove them"
     host = parts.hostname or ""
     if not host:
-        return f"URL {url!r} has no host"
+        return f"URL {shown!r} has no host"
     if port == 0:
-        return f"URL {url!r} has port 0"
+        return f"URL {shown!r} has port 0"
     if host.startswith("[") or ":" in host:
         return None  # IPv6 literal, already checked by urlsplit
     try:
         # The label checks below refuse whatever the idna codec would refuse in an ASCII name.
         ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
     except UnicodeError:
-        return f"URL {url!r} has an invalid host name {host!r}"
+        return f"URL {shown!r} has an invalid host name {host!r}"
     labels = ascii_host.rstrip(".").split(".")
     if len(ascii_host) > 253 or not all(_HOST_LABEL.match(label) for label in labels):
-        return f"URL {url!r} has an invalid host name {host!r}"
+        return f"URL {shown!r} has an invalid host name {host!r}"
     if len(labels) < 2 and ascii_host != "localhost":
-        return f"URL {url!r} has a host name without a domain: {host!r}"
+        return f"URL {shown!r} has a host name without a domain: {host!r}"
     return None
 
 

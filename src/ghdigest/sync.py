@@ -971,9 +971,10 @@ class _Sync:
                 issue = self.api.create_issue(rendered.title, rendered.body, self._labels(rendered.labels))
                 action = "open"
             except RateLimited as exc:
-                if attempt >= _CREATE_ATTEMPTS:
+                # Asked to wait longer than sync waits: give up now, rather than ask again too early.
+                if attempt >= _CREATE_ATTEMPTS or exc.wait > _MAX_WRITE_WAIT:
                     raise
-                time.sleep(min(exc.wait, _MAX_WRITE_WAIT))
+                time.sleep(exc.wait)
             except WriteOutcomeUnknown:
                 # Never create blindly a second time: look for the marker first.
                 issue = self._find_marked(key)

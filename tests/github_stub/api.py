@@ -71,7 +71,7 @@ class Call:
         """(per_page, page) with GitHub's defaults and clamping; garbage falls back to the defaults."""
         per_page = _int(self.arg("per_page"), DEFAULT_PER_PAGE)
         per_page = DEFAULT_PER_PAGE if per_page < 1 else min(per_page, MAX_PER_PAGE)
-        return per_page, max(_int(self.arg("page"), 1), 1)
+        return min(per_page, self.world.max_per_page), max(_int(self.arg("page"), 1), 1)
 
     def json_body(self) -> dict[str, Any] | Reply:
         """The request body as a JSON object, or the 400 GitHub answers for anything else."""

@@ -72,6 +72,8 @@ class World:
         self.base_url = base_url
         self.viewer = viewer
         self.repos: dict[int, StubRepo] = {}
+        # GitHub's page-size cap is 100; lowered, a test reads several pages of a repository small enough to be fast.
+        self.max_per_page = 100
         self._now = START
         self._users: dict[str, int] = {}
         self._counters = {

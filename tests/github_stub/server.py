@@ -28,7 +28,7 @@ from .openapi import description
 RATE_LIMIT = 5000
 RATE_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
 SECONDARY_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
-FAULT_KINDS = ("status", "drop", "slow", "truncated", "hold")
+FAULT_KINDS = ("status", "drop", "slow", "timeout", "truncated", "hold")
 _NOT_DESCRIBED = "operation not in the OpenAPI description"
 
 
@@ -49,13 +49,16 @@ class RecordedRequest:
 class Fault:
     """A misbehaviour to inject: matched by method and path regex, firing on the ``nth`` match for ``times`` requests.
 
-    Kinds: ``status`` (answer ``status`` with a GitHub error body; 403/429 use the secondary-rate-limit message and
-    ``retry_after`` becomes a ``retry-after`` header), ``drop`` (close the connection, answer nothing), ``slow``
-    (sleep ``delay`` seconds, then answer normally), ``hold`` (set ``reached``, then wait until ``release()``
-    before answering normally: a client stopped at a known request) and ``truncated`` (the real status and
-    headers, half the body; the request is always processed). With ``after=True`` the request is processed
-    first and the fault then replaces the answer. ``seen`` and ``fired`` count matching requests and firings
-    since injection.
+    Kinds: ``status`` (answer ``status`` with a GitHub error body; 403/429 use the secondary-rate-limit message,
+    ``retry_after`` becomes a ``retry-after`` header, and ``reset_after`` sends ``x-ratelimit-remaining: 0`` with
+    ``x-ratelimit-reset`` that many seconds from now, as GitHub does for some secondary limits), ``drop`` (close
+    the connection, answer nothing), ``slow`` (sleep ``delay`` seconds, then answer normally), ``timeout`` (say
+    nothing for ``delay`` seconds, then close the connection: longer than the client's timeout, the client gives
+    up first; the request is carried out only with ``after=True``), ``hold`` (set ``reached``, then wait until
+    ``release()`` before answering normally: a client stopped at a known request) and ``truncated`` (the real
+    status and headers, half the body; the request is always processed). With ``after=True`` the request is
+    processed first and the fault then replaces the answer. ``seen`` and ``fired`` count matching requests and
+    firings since injection.
     """
 
     status: int = 502
@@ -65,6 +68,7 @@ class Fault:
     times: int = 1
     after: bool = False
     retry_after: int | None = None
+    reset_after: float | None = None
     kind: str = "status"
     delay: float = 0.0
     seen: int = field(default=0, init=False)
@@ -90,6 +94,8 @@ class Fault:
             raise ValueError("nth and times count from 1")
         if self.kind == "status" and not 400 <= self.status <= 599:
             raise ValueError(f"a status fault needs an error status, not {self.status}")
+        if self.kind == "timeout" and self.delay <= 0:
+            raise ValueError("a timeout fault needs a delay (longer than the client's timeout)")
         if self.path is not None:
             re.compile(self.path)
 
@@ -131,6 +137,13 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "GitHub.com"
     timeout = 60  # idle keep-alive connections give their thread back eventually
     server: _Server
+
+    def setup(self) -> None:
+        """Send every write at once (TCP_NODELAY)."""
+        super().setup()
+        # Headers and body go out in two writes; with Nagle's algorithm the body would wait for the
+        # client's delayed ACK, about 40 ms per response on Linux loopback.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def version_string(self) -> str:
         """The ``Server`` header GitHub sends."""
@@ -311,8 +324,10 @@ class GitHubStub:
         early = fault is not None and not fault.after and fault.kind != "truncated"
         response: _Response | None = None
         if fault is not None and early:
-            if fault.kind == "drop":
+            if fault.kind in ("drop", "timeout"):
                 record(0, False)
+                if fault.kind == "timeout":
+                    time.sleep(fault.delay)  # the client gives up meanwhile; GitHub never saw the request
                 _drop(handler)
                 return
             if fault.kind == "slow":
@@ -324,8 +339,10 @@ class GitHubStub:
         if response is None:
             response = self._respond(method, path, raw_query, headers, body)
         if fault is not None and not early:
-            if fault.kind == "drop":
+            if fault.kind in ("drop", "timeout"):
                 record(0, response.counted)
+                if fault.kind == "timeout":
+                    time.sleep(fault.delay)  # carried out, but the answer comes too late for the client
                 _drop(handler)
                 return
             if fault.kind == "slow":
@@ -407,6 +424,11 @@ class GitHubStub:
             if charge:
                 self._charge()
             extra.update(self._rate_headers())
+        if fault.reset_after is not None:
+            # No retry-after, only the budget shown as spent until a reset (whole epoch seconds, as GitHub sends).
+            reset = int(time.time() + fault.reset_after)
+            extra.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
+            extra["x-ratelimit-used"] = extra["x-ratelimit-limit"]
         payload = _encode(reply.payload)
         verb = "GET" if method == "HEAD" else method
         self._validate(verb, path, status, payload, None)
