@@ -12,6 +12,8 @@ from markdown_it import MarkdownIt
 
 from ghdigest.mdtext import AnchorBook, escape, escape_table_cell, github_slug, sanitize_markdown
 
+from .test_injection import unsafe_markup
+
 PARSER = MarkdownIt("commonmark").enable(["strikethrough", "table"])
 
 NASTY = [
@@ -184,3 +186,59 @@ def _slug_by_categories(text: str) -> str:
 @given(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), st.text()))
 def test_github_slug_follows_the_rule_for_any_text(heading: str) -> None:
     assert github_slug(heading) == _slug_by_categories(heading)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "`a\n<div onmouseover=alert(1)>`",  # an HTML block ends the paragraph: no code span runs across it
+        "> `a\n<div onmouseover=alert(1)>`",
+        "- `a\n<div onmouseover=alert(1)>`",
+        "- a\n  ```\n<img src=x onerror=alert(1)>\n```",  # the fence ends with its list item
+        "````<b onmouseover=alert(1)>`",  # a backtick in the info string: no fence
+    ],
+)
+def test_raw_html_never_passes_as_code_where_commonmark_sees_none(source: str) -> None:
+    rendered = MarkdownIt("commonmark", {"html": True}).render(sanitize_markdown(source))
+    assert unsafe_markup(rendered, source) == []
+
+
+_MARKUP_PIECES = st.sampled_from(
+    [
+        "<div onmouseover=x>",
+        "<img src=x onerror=y>",
+        "<b>",
+        "</b>",
+        "<!--",
+        "<?",
+        "<![CDATA[",
+        "`",
+        "``",
+        "```",
+        "~~~",
+        "\\",
+        "\n",
+        "\n\n",
+        "> ",
+        "- ",
+        "1. ",
+        "  ",
+        "    ",
+        "# ",
+        "---",
+        "===",
+        "[",
+        "](",
+        ")",
+        "<",
+        "&lt;",
+    ]
+)
+_MARKUP = st.lists(st.one_of(_MARKUP_PIECES, st.text(max_size=3)), max_size=25).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MARKUP)
+def test_sanitized_markdown_renders_no_tag_of_its_own(text: str) -> None:
+    rendered = MarkdownIt("commonmark", {"html": True}).render(sanitize_markdown(text))
+    assert unsafe_markup(rendered, "summary") == []

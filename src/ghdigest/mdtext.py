@@ -13,7 +13,12 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # Text at the start of a line that would make it a heading, quote, list item or rule.
 _BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
 _TRAILING_HASHES = re.compile(r"(#+)(\s*)$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# A fence: a backtick fence's info string holds no backtick ("````<b>`" is a paragraph, and its tag raw HTML).
+_FENCE = re.compile(r"^ {0,3}(`{3,}(?![^`]*`)|~{3,})")
+_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
+# A line that may start a block (quote, list item, heading, rule, HTML block) and so end a paragraph:
+# a code span never runs across it. "`a\n<div onmouseover=…>`" is a paragraph, then an HTML block.
+_MAY_START_BLOCK = re.compile(r" {0,3}(?:[>#<=_*+-]|\d{1,9}[.)])")
 # A heading marker, also inside block quotes and list items ("> # x", "- # x").
 _ATX_HEADING = re.compile(r"^((?: {0,3}(?:>|[-+*]|\d{1,9}[.)]) ?)*\s{0,3})(#{1,6})(?=\s|$)")
 # A line that would turn the paragraph above it into a heading (setext underline).
@@ -99,6 +104,11 @@ def _sanitize_paragraph(paragraph: str) -> str:
 
 # A summary is sanitised for its week's page and again for the API: the second time is a look-up.
 @functools.lru_cache(maxsize=1024)
+def _indent(line: str) -> int:
+    """Columns of leading white space (a tab reaches the next multiple of four)."""
+    return len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
+
+
 def sanitize_markdown(text: str) -> str:
     """User Markdown kept as written except raw HTML (shown as text), headings (made text), open fences (closed)."""
     out: list[str] = []
@@ -110,17 +120,22 @@ def sanitize_markdown(text: str) -> str:
             out.extend(_sanitize_paragraph("\n".join(paragraph)).split("\n"))
             paragraph.clear()
 
+    fence_indent = 0
     for line in text.strip("\n").splitlines():
+        if fence is not None and line.strip() and _indent(line) < fence_indent:
+            # Less indented than the fence: perhaps the end of the list item that held the block,
+            # which ends the block too. Read as text (escaped), whatever CommonMark makes of it.
+            fence = None
         if fence is not None:
             out.append(line)
-            stripped = line.strip()
-            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+            closing = _FENCE_CLOSE.match(line)
+            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence):
                 fence = None
             continue
         opening = _FENCE.match(line)
         if opening:
             flush()
-            fence = opening.group(1)
+            fence, fence_indent = opening.group(1), _indent(line)
             out.append(line)
             continue
         if not line.strip():
@@ -130,7 +145,12 @@ def sanitize_markdown(text: str) -> str:
         underline = _SETEXT_UNDERLINE.match(line)
         if underline and paragraph:
             line = f"{underline.group(1)}\\{line[len(underline.group(1)) :]}"
+        own_block = _MAY_START_BLOCK.match(line) is not None
+        if own_block:
+            flush()
         paragraph.append(_ATX_HEADING.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", line))
+        if own_block:
+            flush()
     flush()
     if fence is not None:
         out.append(fence)  # an unclosed fence would swallow the rest of the digest
