@@ -16,14 +16,13 @@ _TRAILING_HASHES = re.compile(r"(#+)(\s*)$")
 # A fence: a backtick fence's info string holds no backtick ("````<b>`" is a paragraph, and its tag raw HTML).
 _FENCE = re.compile(r"^ {0,3}(`{3,}(?![^`]*`)|~{3,})")
 _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
-# A line that may start a block (quote, list item, heading, rule, HTML block) and so end a paragraph:
-# a code span never runs across it. "`a\n<div onmouseover=…>`" is a paragraph, then an HTML block.
-_MAY_START_BLOCK = re.compile(r" {0,3}(?:[>#<=_*+-]|\d{1,9}[.)])")
 # A heading marker, also inside block quotes and list items ("> # x", "- # x").
 _ATX_HEADING = re.compile(r"^((?: {0,3}(?:>|[-+*]|\d{1,9}[.)]) ?)*\s{0,3})(#{1,6})(?=\s|$)")
 # A line that would turn the paragraph above it into a heading (setext underline).
 _SETEXT_UNDERLINE = re.compile(r"^( {0,3}(?:> ?)*)(=+|-+)\s*$")
 _AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^<>\s]*>", re.IGNORECASE)
+# A "<" that may start raw HTML (a tag, a closing tag, a comment, a declaration, an instruction).
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -92,7 +91,9 @@ def code_spans(paragraph: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _sanitize_paragraph(paragraph: str) -> str:
+def _sanitize_paragraph(paragraph: str, trust_code: bool) -> str:
+    if not trust_code:
+        return _escape_html(paragraph)
     pieces, position = [], 0
     for start, end in code_spans(paragraph):
         pieces.append(_escape_html(paragraph[position:start]))
@@ -104,30 +105,37 @@ def _sanitize_paragraph(paragraph: str) -> str:
 
 # A summary is sanitised for its week's page and again for the API: the second time is a look-up.
 @functools.lru_cache(maxsize=1024)
-def _indent(line: str) -> int:
-    """Columns of leading white space (a tab reaches the next multiple of four)."""
-    return len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4))
-
-
 def sanitize_markdown(text: str) -> str:
-    """User Markdown kept as written except raw HTML (shown as text), headings (made text), open fences (closed)."""
+    """User Markdown kept as written except raw HTML (shown as text), headings (made text), open fences (closed).
+
+    A "<" that may start a tag is kept only inside code. Where code is is read line by line,
+    and a reading of this kind can be fooled (a list item or an HTML block ending a paragraph a
+    code span seemed to run across, a table cell ending one); so when any such "<" is kept, the
+    result is read again as GitHub reads Markdown (CommonMark, tables), and if raw HTML appears
+    there, every "<" is escaped, inside code too: then ``&lt;`` may show in code, never a tag.
+    """
+    sanitized = _sanitize(text, trust_code=True)
+    if _TAG_START.search(_AUTOLINK.sub("", sanitized)):
+        from ghdigest.render.html import raw_html_in  # the markdown-it module, which imports this one
+
+        if raw_html_in(sanitized):
+            return _sanitize(text, trust_code=False)
+    return sanitized
+
+
+def _sanitize(text: str, *, trust_code: bool) -> str:
     out: list[str] = []
     fence: str | None = None
     paragraph: list[str] = []
 
     def flush() -> None:
         if paragraph:
-            out.extend(_sanitize_paragraph("\n".join(paragraph)).split("\n"))
+            out.extend(_sanitize_paragraph("\n".join(paragraph), trust_code).split("\n"))
             paragraph.clear()
 
-    fence_indent = 0
     for line in text.strip("\n").splitlines():
-        if fence is not None and line.strip() and _indent(line) < fence_indent:
-            # Less indented than the fence: perhaps the end of the list item that held the block,
-            # which ends the block too. Read as text (escaped), whatever CommonMark makes of it.
-            fence = None
         if fence is not None:
-            out.append(line)
+            out.append(line if trust_code else _escape_html(line))
             closing = _FENCE_CLOSE.match(line)
             if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence):
                 fence = None
@@ -135,8 +143,8 @@ def sanitize_markdown(text: str) -> str:
         opening = _FENCE.match(line)
         if opening:
             flush()
-            fence, fence_indent = opening.group(1), _indent(line)
-            out.append(line)
+            fence = opening.group(1)
+            out.append(line if trust_code else _escape_html(line))
             continue
         if not line.strip():
             flush()
@@ -145,12 +153,7 @@ def sanitize_markdown(text: str) -> str:
         underline = _SETEXT_UNDERLINE.match(line)
         if underline and paragraph:
             line = f"{underline.group(1)}\\{line[len(underline.group(1)) :]}"
-        own_block = _MAY_START_BLOCK.match(line) is not None
-        if own_block:
-            flush()
         paragraph.append(_ATX_HEADING.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", line))
-        if own_block:
-            flush()
     flush()
     if fence is not None:
         out.append(fence)  # an unclosed fence would swallow the rest of the digest

@@ -32,6 +32,54 @@ def _tokens(tokens: Iterable[Token]) -> Iterable[Token]:
             yield from _tokens(token.children)
 
 
+# How GitHub reads user Markdown: CommonMark with its tables and strikethrough, raw HTML on.
+_GITHUB_READER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def raw_html_in(markdown: str) -> bool:
+    """Whether ``markdown``, read as GitHub reads it (CommonMark, tables), holds raw HTML anywhere."""
+    return any(token.type in ("html_block", "html_inline") for token in _tokens(_GITHUB_READER.parse(markdown)))
+
+
+#: Put before a text that follows code or a link: GitHub links no bare URL right after those.
+AFTER_INLINE = "\x00"
+_TEXT_TOKENS = ("text", "softbreak", "hardbreak")
+_TAG = re.compile(r"<[^<>]*>")
+_DELIMITERS = ("em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close")
+
+
+def visible_texts(markdown: str) -> list[str]:
+    """The texts of ``markdown`` outside code, links and images, read as GitHub reads it, raw HTML's too.
+
+    Adjacent text is one string, as one text node of the page. A text that follows code or a link
+    starts with :data:`AFTER_INLINE`; one after emphasis does not (a bare URL may start there).
+    """
+    texts: list[str] = []
+    for token in _GITHUB_READER.parse(markdown):
+        if token.type == "html_block":
+            texts.append(_TAG.sub(" ", token.content))  # the text between its tags; attributes are no text
+        if token.type != "inline" or not token.children:
+            continue
+        text, in_link = "", 0
+        for child in token.children:
+            if child.type == "link_open":
+                in_link += 1
+            elif child.type == "link_close":
+                in_link -= 1
+            if in_link:
+                continue
+            if child.type in _TEXT_TOKENS:
+                text += "\n" if child.type != "text" else child.content
+            elif child.type in _DELIMITERS:
+                texts.append(text)
+                text = ""
+            else:  # code, an image, a raw HTML tag, the end of a link
+                texts.append(text)
+                text = AFTER_INLINE
+        texts.append(text)
+    return [text for text in texts if text.strip(AFTER_INLINE)]
+
+
 def markdown_to_html(text: str, resolve: Callable[[str, bool], str] | None = None) -> str:
     """HTML of Markdown ``text`` (raw HTML shown as text); each link or image address through ``resolve`` if given."""
     env: dict[str, object] = {}
