@@ -9,6 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from ghdigest.intake import IssueInput, parse_issue, render_issue
 from ghdigest.mentions import count_mentions, decode_mentions, encode_mentions, neutralise_mentions
 
 ZWSP = "\u200b"
@@ -35,6 +36,8 @@ def live_mentions(markdown: str) -> list[str]:
     """The mentions GitHub would notify for ``markdown``: text nodes outside links and code, as rendered."""
     found: list[str] = []
     for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type == "html_block":  # raw HTML: GitHub shows the text between its tags
+            found += _mentions_in(re.sub(r"<[^<>]*>", " ", token.content))
         if token.type != "inline" or not token.children:
             continue
         in_link, text = 0, ""
@@ -205,6 +208,13 @@ _AT_RICH_TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=30).m
 @example("<div>\n```\n@a\n```")
 @example("@\u0130stanbul")
 @example("http://_@a_ https://x.io/*@b*")
+@example("a `\n_` @user `")
+@example("  ```\n```\n@user\n  ```")
+@example("<?x\n\n```\n> @user\n```")
+@example("[a[b]: @user")
+@example("[1]: @user)")
+@example("[1]: (@user")
+@example("`a\n- `b\n2. `@user`")
 def test_encoded_text_mentions_no_one_and_decodes_to_exactly_what_was_written(text: str) -> None:
     encoded = encode_mentions(text)
     assert decode_mentions(encoded) == text
@@ -222,3 +232,28 @@ def test_a_fence_line_inside_an_html_block_starts_no_code() -> None:
     # GitHub renders the block as HTML, and "@alice" is a text node of it: a mention.
     source = "<div>\n```\n@alice\n```\n</div>"
     assert neutralise_mentions(source) == source.replace("@", "@" + ZWSP)
+
+
+@pytest.mark.parametrize("key", ["```x @user", "~~~ @user", "[1]: <x> '@user'", "<?x @user"])
+def test_a_note_heading_mentions_no_one_and_reads_back(key: str) -> None:
+    fields = {"kind": "paper", "status": "inbox", "headline": "A paper", "notes": {key: "Text."}}
+    rendered = render_issue(fields)
+    assert live_mentions(rendered.body) == []
+    assert parse_issue(IssueInput(rendered.title, rendered.body, rendered.labels, created_at=None)).fields["notes"] == {
+        key: "Text."
+    }
+
+
+def test_answers_read_together_mention_no_one() -> None:
+    # An HTML block opened in one answer ("<?x", which runs past blank lines) makes raw HTML of the next.
+    fields = {
+        "kind": "paper",
+        "status": "inbox",
+        "headline": "A paper",
+        "summary": "<?x",
+        "notes": {"N": "```\n> @user\n```"},
+    }
+    rendered = render_issue(fields)
+    assert live_mentions(rendered.body) == []
+    read = parse_issue(IssueInput(rendered.title, rendered.body, rendered.labels, created_at=None)).fields
+    assert (read["summary"], read["notes"]) == ("<?x", {"N": "```\n> @user\n```"})

@@ -42,7 +42,7 @@ from typing import Any, Final, Literal
 from urllib.parse import unquote
 
 from ghdigest.identifiers import arxiv_id, looks_like_arxiv
-from ghdigest.mentions import decode_mentions, encode_mentions
+from ghdigest.mentions import decode_mentions, encode_mentions, live_mentions_in
 from ghdigest.models import (
     HTTP_URL_PATTERN,
     KINDS,
@@ -512,9 +512,9 @@ def _starts_section(line: str, any_heading: bool) -> bool:
     return any_heading or _form_field_name(heading[2]) is not None
 
 
-def _encode(value: str, any_heading: bool) -> str:
+def _encode(value: str, any_heading: bool, every_at: bool = False) -> str:
     # An issue ghdigest opens or edits must not notify whoever an entry's text names.
-    lines = encode_mentions(value).split("\n")
+    lines = encode_mentions(value, every_at=every_at).split("\n")
     flags, fence = _scan_fences(lines)
     for index, line in enumerate(lines):
         if not flags[index] and _starts_section(line.lstrip(" "), any_heading):
@@ -569,9 +569,9 @@ def _without_edge_breaks(text: str) -> str | None:
     return "\n".join(lines) or None
 
 
-def _heading_line(key: str) -> str:
+def _heading_line(key: str, every_at: bool = False) -> str:
     """A ``### key`` heading that reads back as a note called ``key``."""
-    key = encode_mentions(key)
+    key = encode_mentions("### " + key, every_at=every_at)[4:]  # heading text, not a document of its own
     if _without_closing(key) != key or _form_field_name(key) is not None:
         return f"### {key} #"  # a closing sequence: CommonMark drops it, and it is never a form label
     return f"### {key}"
@@ -1635,8 +1635,8 @@ def _answer(fields: Mapping[str, Any], name: str) -> str | bool | None:
     return _text(value)
 
 
-def _section_text(label: str, answer: str | None, any_heading: bool) -> str:
-    return f"{label}\n\n{_encode(answer, any_heading) if answer else NO_RESPONSE}"
+def _section_text(label: str, answer: str | None, any_heading: bool, every_at: bool) -> str:
+    return f"{label}\n\n{_encode(answer, any_heading, every_at) if answer else NO_RESPONSE}"
 
 
 def render_issue(
@@ -1649,6 +1649,15 @@ def render_issue(
     if marker is not None and not _MARKER_KEY.fullmatch(marker):
         raise ValueError(f"marker {marker!r} is not an entry key (letters, digits, '.', '-', '_')")
     kind = str(fields.get("kind", "paper"))
+    body = _body(fields, kind, marker, every_at=False)
+    if live_mentions_in(body):
+        # One answer can change how GitHub reads the next (an HTML block left open, say): read as a
+        # whole, the body still mentions someone. Every "@" gets the space then; it reads back the same.
+        body = _body(fields, kind, marker, every_at=True)
+    return RenderedIssue(_issue_title(fields), body, _labels(fields, kind, rules))
+
+
+def _body(fields: Mapping[str, Any], kind: str, marker: str | None, *, every_at: bool) -> str:
     asked = KIND_FORM_FIELDS.get(kind, KIND_FORM_FIELDS["other"])
     parts: list[str] = []
     for form_field in FORM_FIELDS:
@@ -1657,7 +1666,7 @@ def render_issue(
             summary = fields.get("summary")
             if isinstance(summary, Mapping) and summary:
                 for language, text in summary.items():
-                    parts.append(_section_text(f"### Summary ({language})", _text(text, block=True), False))
+                    parts.append(_section_text(f"### Summary ({language})", _text(text, block=True), False, every_at))
                 continue
             answer: str | bool | None = _text(summary, block=True)
         else:
@@ -1666,15 +1675,15 @@ def render_issue(
             continue
         if isinstance(answer, bool):
             answer = f"- [{'X' if answer else ' '}] {PICK_OPTION}"
-        parts.append(_section_text(f"### {form_field.label}", answer, form_field.type != "textarea"))
+        parts.append(_section_text(f"### {form_field.label}", answer, form_field.type != "textarea", every_at))
     notes = fields.get("notes")
     if isinstance(notes, Mapping):
         for key, value in notes.items():
             heading = clean_line(str(key)) or PREAMBLE_KEY
-            parts.append(_section_text(_heading_line(heading), _text(value, block=True), True))
+            parts.append(_section_text(_heading_line(heading, every_at), _text(value, block=True), True, every_at))
     if marker is not None:
         parts.append(f"<!-- ghdigest:entry={marker} -->")
-    return RenderedIssue(_issue_title(fields), "\n\n".join(parts), _labels(fields, kind, rules))
+    return "\n\n".join(parts)
 
 
 def _issue_title(fields: Mapping[str, Any]) -> str:

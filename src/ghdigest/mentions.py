@@ -69,9 +69,7 @@ _HTML_TAG = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-# A line that may start another block (a quote, heading, list item, rule, HTML block or setext
-# underline) or continue one in a container: code spans and link brackets never cross its edges.
-_BLOCK_START = re.compile(r" {0,3}(?:[>#<=_*+-]|\d{1,9}[.)])")
+_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n)")
 # Link reference definitions at the start of a paragraph ("[1]: https://medium.com/@x 'title'"): they render as nothing.
 _DEFINITIONS = re.compile(
     r"""(?:[ ]{0,3}\[[^\]\n]{1,999}\]:[ \t]*(?:<[^<>\n]*>|[^\s<]\S*)"""
@@ -114,8 +112,7 @@ _Kind = Literal["code", "markdown", "html"]
 def _blocks(markdown: str) -> Iterator[tuple[_Kind, str]]:
     """``markdown`` in consecutive runs of ``(kind, text)``: code blocks, HTML blocks, and the rest.
 
-    Where it is unsure (a fence inside a list item, a line that may be in an HTML block), a line is
-    not code: no mention is missed, and at worst a zero-width space lands in code.
+    A line that may be in an HTML block is not code (at worst a zero-width space lands in code).
     """
     run: list[str] = []
     run_kind: _Kind = "markdown"
@@ -123,13 +120,10 @@ def _blocks(markdown: str) -> Iterator[tuple[_Kind, str]]:
     indented = False  # inside an indented code block
     previous_blank = True
     in_list = False  # the last block began with a list item: lines indented under it continue it
-    fence_indent = 0
     html = False  # perhaps in an HTML block, which only a blank line surely ends: no code starts there
     for line in _LINES.findall(markdown):
         body = line.rstrip("\r\n")
         blank = not body.strip()
-        if fence is not None and not blank and _indent(body) < fence_indent:
-            fence = None  # perhaps the end of the list item that held the block: the line is read afresh
         html = not blank and (html or (fence is None and not indented and _HTML_START.match(body) is not None))
         opening = _FENCE_OPEN.match(body) if fence is None and not html else None
         if fence is not None:
@@ -138,7 +132,6 @@ def _blocks(markdown: str) -> Iterator[tuple[_Kind, str]]:
                 fence = None
         elif opening:
             fence, is_code, indented = opening.group(1), True, False
-            fence_indent = _indent(body)
         elif indented and (blank or _indent(body) >= 4):
             is_code = True  # an indented code block goes on, across blank lines too
         elif not blank and not html and _indent(body) >= 4 and previous_blank and not in_list:
@@ -196,31 +189,6 @@ def _link_destinations(paragraph: str, spans: list[tuple[int, int]]) -> frozense
     return frozenset(found)
 
 
-def _paragraphs(text: str) -> Iterator[tuple[str, bool]]:
-    """``text`` (no code blocks) in runs of lines that may be one paragraph, each with whether it starts one.
-
-    Runs end at blank lines and on both sides of a line that may start a block. Splitting where
-    CommonMark would not only makes text of what might have been code or a link: a mention more
-    is neutralised, none is missed. A run right after a quoted or listed line may be its lazy
-    continuation, so it is not said to start a paragraph (where a link definition could stand).
-    """
-    run: list[str] = []
-    opens = True
-    for line in _LINES.findall(text):
-        body = line.rstrip("\r\n")
-        blank = not body.strip()
-        if blank or _BLOCK_START.match(body):
-            if run:
-                yield "".join(run), opens
-                run = []
-            yield line, not blank
-            opens = blank
-        else:
-            run.append(line)
-    if run:
-        yield "".join(run), opens
-
-
 def _pieces(markdown: str) -> Iterator[tuple[_Kind, str, frozenset[int], bool]]:
     """``markdown`` in runs of ``(kind, text, link destinations, starts a paragraph)``; code: blocks and spans.
 
@@ -230,8 +198,8 @@ def _pieces(markdown: str) -> Iterator[tuple[_Kind, str, frozenset[int], bool]]:
         if kind != "markdown":
             yield kind, text, frozenset(), True
             continue
-        for paragraph, opens in _paragraphs(text):
-            definitions = _DEFINITIONS.match(paragraph) if opens else None
+        for paragraph in _PARAGRAPH_BREAK.split(text):  # a code span never runs across a blank line
+            definitions = _DEFINITIONS.match(paragraph)
             if definitions:
                 yield "code", definitions.group(), frozenset(), True
                 paragraph = paragraph[definitions.end() :]
@@ -301,11 +269,45 @@ def neutralise_mentions(markdown: str) -> str:
     ``@user`` and ``@org/team`` outside code get U+200B ZERO WIDTH SPACE after the "@": GitHub
     shows the text unchanged and neither links nor notifies anyone. Code spans and blocks, link
     destinations, autolinks, bare URLs and e-mail addresses are left as they are.
+
+    Where code and links are is read line by line, and a reading of this kind can be fooled (a
+    list item ending the paragraph a code span seemed to run across, a fence closed by a less
+    indented one). So the result is read again as GitHub reads Markdown, and if a mention is still
+    live there, every "@" before a letter or digit gets the space, in code and links too.
     """
-    return "".join(
+    neutralised = "".join(
         text if kind == "code" else _neutralise_inline(text, destinations, first, html=kind == "html")
         for kind, text, destinations, first in _pieces(markdown)
     )
+    return _every_at(markdown) if live_mentions_in(neutralised) else neutralised
+
+
+# Any "@" GitHub could read as the start of a mention, in any context.
+_ANY_AT = re.compile(_AT + "(?=[A-Za-z0-9\u0130\u0131\u017f\u212a])")
+# A mention in a text as GitHub sees it: "@" not after a letter, digit or "_", then a letter or digit.
+_LIVE = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9\u0130\u0131\u017f\u212a])")
+# What GitHub links in text, so that an "@" in it mentions no one: bare URLs (after a space, "*", "_",
+# "~", "(" or at the start of a text; _AFTER_INLINE stands for anything else before it) and e-mail
+# addresses (a domain with a dot, not ending in "-" or "_").
+_TEXT_URL = re.compile(r"(?<![^\s*_~(])(?:https?://|www\.)[A-Za-z0-9][^\s<]*")
+_TEXT_EMAIL = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+(?<![-_])(?![A-Za-z0-9_-])")
+
+
+def _every_at(markdown: str) -> str:
+    return _ANY_AT.sub(lambda found: found.group() + _ZERO_WIDTH_SPACE, markdown)
+
+
+def live_mentions_in(markdown: str) -> bool:
+    """Whether ``markdown``, read as GitHub reads it, mentions anyone: an "@name" in text outside code and links.
+
+    The text inside raw HTML counts too (GitHub shows it): a mention there is live.
+    """
+    from ghdigest.render.html import visible_texts  # the markdown-it module
+
+    for text in visible_texts(markdown):
+        if "@" in text and _LIVE.search(_TEXT_EMAIL.sub(" ", _TEXT_URL.sub(" ", text))):
+            return True
+    return False
 
 
 def count_mentions(markdown: str) -> int:
@@ -317,13 +319,15 @@ def count_mentions(markdown: str) -> int:
 _AT_THEN_SPACE = re.compile("(" + _AT + ")" + _ZERO_WIDTH_SPACE)
 
 
-def encode_mentions(text: str) -> str:
+def encode_mentions(text: str, *, every_at: bool = False) -> str:
     """``text`` mentioning no one, in a form :func:`decode_mentions` turns back into exactly ``text``.
 
     An "@" that already has a zero-width space after it gets a second one, so that the decoder,
-    which takes one zero-width space from after every "@", gives back what was written.
+    which takes one zero-width space from after every "@", gives back what was written. With
+    ``every_at``, every "@" before a letter or digit gets the space, wherever it stands.
     """
-    return neutralise_mentions(_AT_THEN_SPACE.sub("\\g<0>" + _ZERO_WIDTH_SPACE, text))
+    escaped = _AT_THEN_SPACE.sub("\\g<0>" + _ZERO_WIDTH_SPACE, text)
+    return _every_at(escaped) if every_at else neutralise_mentions(escaped)
 
 
 def decode_mentions(text: str) -> str:
