@@ -350,6 +350,8 @@ def test_unusable_urls_get_a_message(url: str) -> None:
         "http://user:s3cret-pass@[::1",
         "https://user:s3cret-pass@exa_mple",
         "https://user:s3cret-pass@/x",
+        "https://user:s3cret#pass@example.org/x",  # "#" in the password: urlsplit takes "s3cret" for the port
+        "https://user:s3cret?pass@example.org/x",
     ],
 )
 def test_a_url_problem_never_repeats_the_password(url: str) -> None:

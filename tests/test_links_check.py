@@ -319,6 +319,19 @@ def test_public_only_asks_no_private_address_by_name_or_number(tmp_path: Path, l
     assert report.count(Verdict.OK) == 2
 
 
+def test_public_only_refuses_a_link_to_the_proxys_own_host(
+    tmp_path: Path, link_server: LinkServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The proxy's host is asked whatever its address, as the proxy; a link to it (another port,
+    # NO_PROXY sending it straight there) would reach into the machine's network.
+    monkeypatch.setenv("HTTP_PROXY", "127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    checked = _one(tmp_path, link_server.url("/ok/secret"), fast_settings(public_only=True))
+    assert checked.outcome.verdict is Verdict.UNKNOWN
+    assert checked.outcome.reason == "not asked: 127.0.0.1 is the proxy's host (public addresses only)"
+    assert link_server.requests == []
+
+
 @pytest.mark.parametrize(
     ("address", "public"),
     [
@@ -337,6 +350,15 @@ def test_public_only_asks_no_private_address_by_name_or_number(tmp_path: Path, l
         ("fd00::1", False),
         ("::ffff:127.0.0.1", False),
         ("::ffff:8.8.8.8", True),
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("64:ff9b:1::1", False),
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+        ("2002:808:808::1", True),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo of 192.0.2.45
+        ("::7f00:1", False),  # IPv4-compatible 127.0.0.1
+        ("::ffff:0:7f00:1", False),  # IPv4-translated 127.0.0.1
+        ("fec0::1", False),  # site-local
         ("not an address", False),
     ],
 )

@@ -368,6 +368,27 @@ def token_in_fields(server: Hostile, seen: Seen) -> Answer:
     return json_answer(201 if seen.method == "POST" else 200, thing, ETag=f'W/"{token}"')
 
 
+def token_spelt_in_escapes(server: Hostile, seen: Seen) -> Answer:
+    """An issue whose title and body hold the token written as JSON \\u escapes: the decoded text holds it."""
+    token = seen.authorization.rpartition(" ")[2]
+    if seen.method == "GET" and seen.path.partition("?")[0].endswith("/issues"):
+        issue = {
+            "number": 7,
+            "title": f"Paper {token}",
+            "body": f"### Link\n\nhttps://arxiv.org/abs/2009.03393\n\n### Summary\n\nSaid {token}.",
+            "state": "open",
+            "labels": [],
+            "user": {"login": "someone"},
+            "created_at": "2020-09-14T00:00:00Z",
+            "updated_at": "2020-09-14T00:00:00Z",
+            "html_url": f"{server.base_url}/octo/papers/issues/7",
+        }
+        escaped = "".join(f"\\u{ord(char):04x}" for char in token)
+        text = json.dumps([issue]).replace(token, escaped)
+        return 200, {"Content-Type": "application/json; charset=utf-8"}, text.encode()
+    return reads_pass(seen) or json_answer(403, {"message": "Resource not accessible by integration"})
+
+
 HOSTILE = [
     pytest.param(echoing(401), id="401-echoing-the-header"),
     pytest.param(echoing(403), id="403-echoing-the-header"),
@@ -416,6 +437,16 @@ def test_an_etag_repeating_the_token_is_not_kept_in_the_sync_state(sandbox: Sand
     assert result.exit_code == 0, result.stderr
     state = json.loads((repo / "issues" / ".sync-state.json").read_text(encoding="utf-8"))
     assert state["issues_etag"] is not None
+    assert sandbox.leaks(result) == []
+
+
+def test_a_token_spelt_in_json_escapes_is_not_written_into_an_entry(sandbox: Sandbox, repo: Path) -> None:
+    """JSON may write any character as \\u escapes: an issue that spells the token so is mirrored without it."""
+    with hosting(token_spelt_in_escapes) as server:
+        result = sandbox.run(CLASSIC, "sync", str(repo), "--repo", "octo/papers", "--api-url", server.base_url)
+    assert result.exit_code == 0, result.stderr
+    entry = next(path for path in (repo / "issues").glob("*.yml") if "Said" in path.read_text(encoding="utf-8"))
+    assert "Said ***." in entry.read_text(encoding="utf-8")
     assert sandbox.leaks(result) == []
 
 

@@ -42,8 +42,10 @@ _TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
 #: The loggers of the HTTP libraries underneath. They log addresses, status lines and answers that a
 #: server chose, which may repeat the token; PyGithub prints its own (INFO and up) on stderr.
 _LIBRARY_LOGGERS = (
+    "github",
     "github.GithubRetry",
     "github.Requester",
+    "urllib3.poolmanager",
     "urllib3.connectionpool",
     "urllib3.connection",
     "urllib3.response",
@@ -394,9 +396,21 @@ class RestClient:
         if self._secrets:
             # An answer that repeats the token (a proxy echoing the request, a hostile server) must not
             # carry it into messages, the sync state (ETags) or the files written from it.
-            answer = self._redact(answer)
+            answer = self._redact_json(self._redact(answer))
             answer_headers = {name: self._redact(str(value)) for name, value in answer_headers.items()}
         return status, answer_headers, answer
+
+    def _redact_json(self, text: str) -> str:
+        """``text`` without the token even where it is JSON that spells the token in \\u escapes."""
+        if "\\u" not in text:
+            return text
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return text
+        decoded = json.dumps(data, ensure_ascii=False)
+        hidden = self._redact(decoded)
+        return hidden if hidden != decoded else text  # the token spelt in escapes: only then rewritten
 
     @property
     def _shown_api(self) -> str:

@@ -125,6 +125,8 @@ def canonical_id(url: str) -> str:
 # Letters, digits and inner hyphens, and underscores, which DNS names may hold and browsers open.
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _WHITE_SPACE = re.compile(r"\s")  # for text, \s is exactly what str.isspace calls white space
+# In a URL that cannot be read, anything from after "//" to its last "@".
+_UNREADABLE_USER_INFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//).*@", re.DOTALL)
 # The user name and password of a URL: from after "//" to the last "@" before the path. Without
 # "//" there is none ("mailto:someone@example.com").
 _USER_INFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)[^/?#]*@")
@@ -143,8 +145,11 @@ def url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
-        return f"malformed URL {shown!r}: {exc}"  # urlsplit's messages name the port, never the user part
+    except ValueError:
+        # Unreadable, perhaps because a password holds "#", "?" or "/" (then taken for the port):
+        # neither the URL up to its last "@" nor urlsplit's message, which quotes the port, is shown.
+        unreadable = _UNREADABLE_USER_INFO.sub(r"\1***@", url, count=1)
+        return f"malformed URL {unreadable!r}: cannot read its host and port"
     if parts.scheme not in ("http", "https"):
         return f"URL {shown!r} must start with http:// or https://"
     if _WHITE_SPACE.search(url):

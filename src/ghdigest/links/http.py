@@ -86,14 +86,30 @@ class _NotPublic(OSError):
     """The host name leads only to addresses that are not public, and only public ones may be asked."""
 
 
+# IPv6 addresses that carry an IPv4 address in their last 32 bits, and reach it: NAT64 (RFC 6052),
+# IPv4-compatible (deprecated) and IPv4-translated (SIIT). 64:ff9b:1::/48 is local NAT64 (RFC 8215).
+_EMBEDDING_IPV4 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96"))
+_NOT_PUBLIC_V6 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b:1::/48", "fec0::/10"))
+
+
 def _public(address: str) -> bool:
-    """Whether ``address`` (an IP address, perhaps with an IPv6 zone) is on the public Internet."""
+    """Whether ``address`` (an IP address, perhaps with an IPv6 zone) is on the public Internet.
+
+    An IPv6 address that leads to an IPv4 one (mapped, NAT64, 6to4, Teredo, compatible or
+    translated) is as public as that IPv4 address: 64:ff9b::a9fe:a9fe is 169.254.169.254.
+    """
     try:
         ip = ipaddress.ip_address(address.partition("%")[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in network for network in _NOT_PUBLIC_V6):
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and any(ip in network for network in _EMBEDDING_IPV4):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return _public(str(embedded))
     return ip.is_global and not ip.is_multicast
 
 
@@ -341,9 +357,12 @@ class RemoteChecker:
     def _not_public(self, target: URL) -> str | None:
         """Why ``target`` may not be asked: an IP address that is not public (names are checked as resolved)."""
         host = (target.host or "").strip("[]")
-        # An address is refused even through a proxy: the proxy would ask it on its own network.
-        if not self.settings.public_only or host.lower() in self._trusted:
+        if not self.settings.public_only:
             return None
+        if host.lower() in self._trusted:
+            # The proxy's own host is exempt only as the proxy: as a link's host it is the machine's network.
+            return f"not asked: {host} is the proxy's host (public addresses only)"
+        # An address is refused even through a proxy: the proxy would ask it on its own network.
         try:
             ipaddress.ip_address(host.partition("%")[0])
         except ValueError:
