@@ -465,10 +465,11 @@ def test_a_rate_limit_too_far_away_is_a_clear_error(stub: GitHubStub, papers: St
     stub.rate_limit_reset_seconds = 3600
     stub.rate_limit_remaining = 0
     client = RestClient("octo/papers", stub.base_url, TOKEN, max_rate_limit_wait=5)
-    with pytest.raises(GitHubError, match="rate limit"):
+    with pytest.raises(GitHubError, match="rate limit") as raised:
         sync(load_config(root), client)
     client.close()
     assert entry_files(root) == {}
+    assert str(raised.value).endswith("; wait for it to reset"), "a token is in use: no advice to set one"
 
 
 def test_an_issue_read_into_an_invalid_entry_is_kept_whole_as_inbox(

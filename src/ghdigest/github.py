@@ -428,7 +428,8 @@ class RestClient:
         if status == 401:
             return f"GitHub refused the token{said}: set GITHUB_TOKEN or GH_TOKEN to a valid token"
         if status == 403 and "rate limit" in message.lower():
-            return f"GitHub's rate limit is used up{said}; wait for it to reset or use a token"
+            advice = "wait for it to reset" + ("" if self.token else ", or set GITHUB_TOKEN for a larger one")
+            return f"GitHub's rate limit is used up{said}; {advice}"
         if status in (403, 404) and verb != "GET":
             return f"GitHub did not allow writing to {self.repo}{said}: the token needs the {permission} permission"
         if status == 404:
