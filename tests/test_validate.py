@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from .conftest import PROJECT_ROOT
+from tests.github_stub import GitHubStub
+
+from .conftest import PROJECT_ROOT, TOKEN
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
@@ -89,6 +91,50 @@ def test_each_bad_input_stops_the_build_with_nothing_written(case: Path, tmp_pat
     if failing:
         assert _tree(root) == before
         assert not (root / "dist").exists()
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == [root.name]  # nothing beside the repository
+
+
+# What keeps an entry that validate faults from being pushed: harmful text once published, or a file
+# name that cannot mark the issue as the entry's.
+_NOT_PUSHED = ("[malformed-url]", "[bidi-control]", "[invalid-file-name]", "[reserved-file-name]")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_each_bad_input_is_not_published_by_sync_and_sync_says_where_it_is_wrong(
+    case: Path, tmp_path: Path, cli: Cli, stub: GitHubStub
+) -> None:
+    """sync --push: a broken ghdigest.yml stops it as validate does; an entry that does not read, or whose
+    text would do harm once published, is not pushed, is left as it was, and is named with a located error."""
+    repo = stub.add_repo("octo", "papers")
+    root = _copy_case(case, tmp_path / "work")
+    before = _tree(root)
+    args = ("sync", str(root), "--repo", "octo/papers", "--api-url", stub.base_url, "--push")
+    result = cli(*args, env={"GITHUB_TOKEN": TOKEN})
+    expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    assert "Traceback" not in result.stderr
+    assert "error: unexpected" not in result.stderr
+    if _expected_exit("\n".join(expected)) == 2:
+        assert result.exit_code == 2
+        assert all(line in result.stderr for line in expected)
+        assert _tree(root) == before
+        assert repo.issues == {}
+        return
+    assert result.exit_code == 0, result.stderr
+    bodies = [issue["body"] for issue in repo.issues.values()]
+    after = _tree(root)
+    faulted: dict[str, list[str]] = {}
+    for line in expected:
+        path = line.split(":", 1)[0]
+        # An entry file not yet linked to an issue (not a week's file, not a template): what --push opens.
+        if ": error: " in line and re.fullmatch(r"issues/[^/]+", path) and b"\nissue:" not in before[path]:
+            faulted.setdefault(path, []).append(line)
+    for path, lines in faulted.items():
+        pushed = any(f"<!-- ghdigest:entry={Path(path).stem} -->" in body for body in bodies)
+        if any(code in line for line in lines for code in _NOT_PUSHED):
+            assert not pushed, f"{path} was published"
+        if not pushed:
+            assert any(line in result.stderr for line in lines), f"sync does not say why {path} is not pushed"
+            assert after.get(path) == before.get(path)
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == [root.name]  # nothing beside the repository
 
 

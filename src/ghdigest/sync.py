@@ -34,8 +34,8 @@ from typing import Any, Literal
 
 from ghdigest import identifiers, schema
 from ghdigest.config import Config
-from ghdigest.content import YAML_SUFFIXES
-from ghdigest.errors import OutputError
+from ghdigest.content import YAML_SUFFIXES, load_content
+from ghdigest.errors import Diagnostic, OutputError
 from ghdigest.github import GitHubApi, GitHubError, RateLimited, WriteOutcomeUnknown
 from ghdigest.intake import IssueInput, LabelRules, parse_issue, render_issue
 from ghdigest.models import SyncSettings
@@ -296,6 +296,7 @@ class _Workspace:
         self._files: dict[str, _LocalFile | None] = {}
         self._by_number: dict[int, str] | None = None
         self._unlinked: dict[str, str] | None = None
+        self._unusable: list[str] | None = None
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.config.root).as_posix()
@@ -325,7 +326,7 @@ class _Workspace:
         return self._files[relative]
 
     def _index(self) -> None:
-        self._by_number, self._unlinked = {}, {}
+        self._by_number, self._unlinked, self._unusable = {}, {}, []
         folder = self.config.content_dir
         found = folder.iterdir() if folder.is_dir() else iter(())
         paths = sorted(p for p in found if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith("."))
@@ -333,19 +334,29 @@ class _Workspace:
             relative = self.relative(path)
             local = self.read(relative)
             if local is None or local.data is None:
+                self._unusable.append(relative)
                 continue
             issue = local.data.get("issue")
             number = issue.get("number") if isinstance(issue, dict) else None
-            if isinstance(number, int) and not isinstance(number, bool):
+            if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
                 self._by_number.setdefault(number, relative)
             elif issue is None:
                 self._unlinked[path.stem] = relative
+            else:
+                self._unusable.append(relative)  # an issue reference that names no issue
 
     def by_number(self) -> dict[int, str]:
         if self._by_number is None:
             self._index()
         assert self._by_number is not None
         return self._by_number
+
+    def unusable(self) -> list[str]:
+        """Entry files that are neither linked to an issue nor ready to be: unreadable, or with a broken ``issue``."""
+        if self._unusable is None:
+            self._index()
+        assert self._unusable is not None
+        return self._unusable
 
     def unlinked(self) -> dict[str, str]:
         """Entry files with no issue yet, by key."""
@@ -375,6 +386,19 @@ class _Workspace:
 
 
 # --------------------------------------------------------------------------- sync
+
+
+#: Problems validate reports that keep an entry from being pushed: published, its text would do harm
+#: (a URL with a password in it, text that reads in another order than it is written), or its file
+#: name could not mark the issue as the entry's.
+_NOT_PUSHED = frozenset({"malformed-url", "bidi-control", "invalid-file-name", "reserved-file-name"})
+
+
+def _not_pushed(path: str, errors: list[Diagnostic]) -> str:
+    """The notice for an entry file that is not pushed, with the first of its located errors."""
+    first = f": {errors[0].format()}" if errors else ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{path} is not pushed: it is not a valid entry{first}{more}; run ghdigest validate"
 
 
 class _Sync:
@@ -407,6 +431,7 @@ class _Sync:
         self.markers: dict[str, dict[str, Any]] = {}
         self.duplicates: dict[str, tuple[int | None, str, str]] = {}
         self.complete_comments: set[int] = set()  # issues whose comments were all read in this run
+        self._content_errors: dict[str, list[Diagnostic]] | None = None
 
     # ----------------------------------------------------------------- listing
 
@@ -884,16 +909,30 @@ class _Sync:
             if relative in self.writes:
                 continue  # adopted during the pull
             local = self.workspace.read(relative)
-            if local is not None and local.data is not None:
+            if local is not None:
                 self._push_new(key, local)
+        for relative in self.workspace.unusable():
+            errors = self._errors_of(relative)
+            if errors:  # say why, rather than leave it out without a word
+                self.report.notices.append(_not_pushed(relative, errors))
+
+    def _errors_of(self, path: str) -> list[Diagnostic]:
+        """The errors validate finds in the file at ``path`` (relative to ROOT), the whole content read once."""
+        if self._content_errors is None:
+            self._content_errors = {}
+            for diagnostic in load_content(self.config).errors:
+                self._content_errors.setdefault(diagnostic.location.path, []).append(diagnostic)
+        return self._content_errors.get(path, [])
 
     def _pushable(self, local: _LocalFile, *, quiet: bool = False) -> dict[str, Any] | None:
         data = local.data
-        if data is None or schema.validate("entry", data):
+        # An entry still in the works (no week yet, say) is pushed for people to see; one with a problem
+        # of _NOT_PUSHED is not, nor one that is not an entry at all.
+        errors = self._errors_of(local.path)
+        harmful = [error for error in errors if error.code in _NOT_PUSHED]
+        if data is None or harmful or schema.validate("entry", data):
             if not quiet:
-                self.report.notices.append(
-                    f"{local.path} is not pushed: it is not a valid entry (run ghdigest validate)"
-                )
+                self.report.notices.append(_not_pushed(local.path, harmful or errors))
             return None
         fields = {k: v for k, v in data.items() if k != "issue"}
         if "status" not in fields and self.settings.ready_status != "selected":
