@@ -287,7 +287,7 @@ _ANY_AT = re.compile(_AT + "(?=[A-Za-z0-9\u0130\u0131\u017f\u212a])")
 # A mention in a text as GitHub sees it: "@" not after a letter, digit or "_", then a letter or digit.
 _LIVE = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9\u0130\u0131\u017f\u212a])")
 # What GitHub links in text, so that an "@" in it mentions no one: bare URLs (after a space, "*", "_",
-# "~", "(" or at the start of a text; _AFTER_INLINE stands for anything else before it) and e-mail
+# "~", "(" or at the start of a text; html.AFTER_INLINE stands for anything else before it) and e-mail
 # addresses (a domain with a dot, not ending in "-" or "_").
 _TEXT_URL = re.compile(r"(?<![^\s*_~(])(?:https?://|www\.)[A-Za-z0-9][^\s<]*")
 _TEXT_EMAIL = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+(?<![-_])(?![A-Za-z0-9_-])")
