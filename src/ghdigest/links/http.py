@@ -355,7 +355,7 @@ class RemoteChecker:
         return frozenset(hosts - {""})
 
     def _not_public(self, target: URL) -> str | None:
-        """Why ``target`` may not be asked: an IP address that is not public (names are checked as resolved)."""
+        """Why ``target`` may not be asked: a non-public IP address, or the proxy's host (names: see _Resolver)."""
         host = (target.host or "").strip("[]")
         if not self.settings.public_only:
             return None
