@@ -16,7 +16,6 @@ import functools
 import json
 import logging
 import os
-import shutil
 import socket
 import tempfile
 import threading
@@ -33,7 +32,7 @@ import ghdigest.publish
 import ghdigest.sync
 from ghdigest.cli import main
 from ghdigest.github import GitHubError, RestClient
-from tests.conftest import PROJECT_ROOT, TOKEN
+from tests.conftest import TOKEN
 from tests.github_stub import Fault, GitHubStub
 from tests.link_server import LinkServer, link_server_fixture  # noqa: F401 - a fixture
 
@@ -156,13 +155,9 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogC
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(example_repo: Path) -> Path:
     """This project's example content (week 2020-W38); its entries have no issue yet, so sync --push opens some."""
-    root = tmp_path / "digest"
-    root.mkdir()
-    shutil.copy2(PROJECT_ROOT / "ghdigest.yml", root / "ghdigest.yml")
-    shutil.copytree(PROJECT_ROOT / "issues", root / "issues")
-    return root
+    return example_repo
 
 
 @pytest.fixture
